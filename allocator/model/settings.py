@@ -1,0 +1,62 @@
+"""`scenario.toml`: the scenario's name and year, the county pools, and the planners' weights."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from allocator.model.base import DEFAULT_COUNTY_POOLS, Frozen, Name, NeedType
+
+Weight = Annotated[int, Field(ge=0, le=1_000_000)]
+
+
+class RotaSettings(Frozen):
+    """Weights of the rota's soft rules (integers; 0 switches a rule off)."""
+
+    spacing: Weight = 2
+    """Per week that a gap between consecutive meetings differs from the ideal interval."""
+    short_gap: Weight = 20
+    """Per week that a gap falls short of `short_gap_weeks`."""
+    short_gap_weeks: Annotated[int, Field(ge=0, le=10)] = 4
+    same_position: Weight = 3
+    """Per half-term in which a group's week position differs from its usual position."""
+    edge_week: Weight = 5
+    """Per meeting in the first or last week of a half-term."""
+    case_balance: Weight = 1
+    """Per expected case over a meeting's case capacity."""
+    stability: Weight = 4
+    """Per group whose weekday or position differs from the previous rota."""
+    referrals_per_1000_pupils: Annotated[float, Field(ge=0)] = 4.0
+    """Expected cases a half-term per 1,000 pupils of a group's schools."""
+
+
+class CaseloadSettings(Frozen):
+    """Caseload rules and weights."""
+
+    lead_time_weeks: Annotated[int, Field(ge=0, le=20)] = 1
+    """School weeks between agreement and the earliest start."""
+    weight_urgent: Weight = 3
+    weight_lac: Weight = 3
+    weight_statutory: Weight = 2
+    weight_early_years: Weight = 2
+    weight_base: Weight = 1
+    neighbour_teams: dict[str, list[str]] = Field(default_factory=dict)
+    """District -> other district teams allowed to take its high-incidence cases, at a cost."""
+    neighbour_cost_minutes: Weight = 60
+    travel_speed_kmh: Annotated[float, Field(gt=0)] = 30.0
+    """Estimated road speed when travel_minutes.csv does not give a time."""
+    road_factor: Annotated[float, Field(ge=1)] = 1.3
+    """Road distance per straight-line distance when estimating travel."""
+    rebalance_tolerance_pct: Annotated[float, Field(ge=0, le=100)] = 0.0
+
+
+class ScenarioSettings(Frozen):
+    """The scenario's identity and the settings every planner reads."""
+
+    name: Name
+    academic_year: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$")]
+    county_pools: tuple[NeedType, ...] = DEFAULT_COUNTY_POOLS
+    minutes_per_fte_week: Annotated[int, Field(gt=0, le=3000)] = 1110
+    rota: RotaSettings = Field(default_factory=RotaSettings)
+    caseload: CaseloadSettings = Field(default_factory=CaseloadSettings)

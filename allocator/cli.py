@@ -1,1 +1,106 @@
-"""placeholder"""
+"""The `lift` command line: a thin face over the planners (parse, call, render)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from allocator.io import read_scenario_with_notes, write_scenario
+from allocator.model import Scenario, ScenarioError
+from allocator.paths import KENT
+from allocator.summary import district_summary
+
+DemoStep = Callable[[Scenario, Path, Console], None]
+
+app = typer.Typer(
+    help="LIFT allocator: meeting rota, specialist caseload and staffing for Kent's LIFTs.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+ScenarioOpt = Annotated[
+    Path, typer.Option("--scenario", "-s", help="Scenario folder (default: the embedded Kent one).")
+]
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read a scenario or print every problem and exit with status 2."""
+    try:
+        scenario, notes = read_scenario_with_notes(path)
+    except ScenarioError as error:
+        err_console.print(f"[bold red]{path}: {len(error.problems)} problem(s)[/]")
+        for problem in error.problems:
+            err_console.print(f"  - {problem}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    for note in notes:
+        err_console.print(f"note: {note}", markup=False, soft_wrap=True)
+    return scenario
+
+
+def print_summary(scenario: Scenario) -> None:
+    """Per district: schools, groups, people, agreements."""
+    table = Table(title=f"{scenario.settings.name} {scenario.settings.academic_year}")
+    for column in ("district", "schools", "groups", "slots", "people", "agreements"):
+        table.add_column(column, justify="left" if column == "district" else "right")
+    rows = district_summary(scenario)
+    for row in rows:
+        table.add_row(
+            *(
+                str(row[c])
+                for c in ("district", "schools", "groups", "slots", "people", "agreements")
+            )
+        )
+    console.print(table)
+
+
+@app.command()
+def check(
+    folder: Annotated[Path, typer.Argument(help="Scenario folder to check.")] = KENT,
+) -> None:
+    """Check a scenario folder: list every problem (exit 2) or print its summary (exit 0)."""
+    scenario = load_scenario(folder)
+    print_summary(scenario)
+    console.print(f"[green]{folder} is a valid scenario.[/]", soft_wrap=True)
+
+
+@app.command()
+def generate(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the scenario to.")],
+    scale: Annotated[
+        float, typer.Option(help="Size against Kent (1 = Kent-sized).", min=0.01, max=50)
+    ] = 1.0,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Generate a synthetic county scenario of a given scale."""
+    from allocator.generate import generate_county
+
+    scenario = generate_county(scale=scale, seed=seed)
+    write_scenario(scenario, out_dir)
+    print_summary(scenario)
+    console.print(f"[green]Wrote {out_dir}[/]")
+
+
+@app.command()
+def demo(
+    scenario_dir: ScenarioOpt = KENT,
+    out: Annotated[Path, typer.Option(help="Folder for every output.")] = Path("out"),
+) -> None:
+    """Run every job on a scenario (the embedded Kent one by default) and write the outputs."""
+    scenario = load_scenario(scenario_dir)
+    print_summary(scenario)
+    out.mkdir(parents=True, exist_ok=True)
+    for step in _demo_steps():
+        step(scenario, out, console)
+    console.print(f"[green]Outputs written to {out}/[/]")
+
+
+def _demo_steps() -> list[DemoStep]:
+    """The jobs `lift demo` runs, in order."""
+    return []

@@ -1,7 +1,14 @@
 """The county model: immutable pydantic entities and results. Knows no solver, no files, no web."""
 
 from allocator.model.base import DEFAULT_COUNTY_POOLS, WEEKDAYS, Frozen, NeedType
-from allocator.model.calendar import Closure, Term, bank_holidays, meeting_days, term_days, week_start
+from allocator.model.calendar import (
+    Closure,
+    Term,
+    bank_holidays,
+    meeting_days,
+    term_days,
+    week_start,
+)
 from allocator.model.cases import Agreement, Consent, PlannedSupport, PlanStatus, SenStage
 from allocator.model.county import (
     District,

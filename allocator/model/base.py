@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import date, time
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationInfo
+
+T = TypeVar("T", date, time)
 
 
 class Frozen(BaseModel):
@@ -54,6 +56,14 @@ def parse_yes_no(value: Any) -> Any:
     return value
 
 
+def not_before(value: T, info: ValidationInfo, other: str) -> T:
+    """Refuse `value` if it comes before the already-validated field `other`."""
+    earlier = info.data.get(other)
+    if earlier is not None and value < earlier:
+        raise ValueError(f"a value on or after {other} ({earlier})")
+    return value
+
+
 def _join(values: tuple[Any, ...]) -> str:
     return ";".join(str(v) for v in values)
 
@@ -83,7 +93,9 @@ YesNo = Annotated[
     PlainSerializer(lambda v: "yes" if v else "no", return_type=str),
 ]
 HHMM = Annotated[
-    time, BeforeValidator(parse_hhmm), PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str)
+    time,
+    BeforeValidator(parse_hhmm),
+    PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str),
 ]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Latitude = Annotated[float, Field(ge=-90, le=90)]

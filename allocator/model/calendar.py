@@ -8,9 +8,9 @@ from functools import lru_cache
 from typing import Annotated
 
 import holidays
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from allocator.model.base import Frozen, Name
+from allocator.model.base import Frozen, Name, not_before
 
 HalfTerm = Annotated[int, Field(ge=1, le=6)]
 
@@ -22,11 +22,10 @@ class Term(Frozen):
     first_day: date
     last_day: date
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Term:
-        if self.last_day < self.first_day:
-            raise ValueError("last_day is before first_day")
-        return self
+    @field_validator("last_day")
+    @classmethod
+    def _ordered(cls, last_day: date, info: ValidationInfo) -> date:
+        return not_before(last_day, info, "first_day")
 
     def weekdays(self) -> list[date]:
         """Monday to Friday dates from the first to the last day of term."""

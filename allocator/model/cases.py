@@ -6,9 +6,9 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_serializer, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_serializer, model_validator
 
-from allocator.model.base import Frozen, NeedType, YesNo
+from allocator.model.base import Frozen, NeedType, YesNo, not_before
 
 CaseId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 """A pseudonymous case reference: letters, digits, `_`, `.` and `-` only, so a name cannot fit."""
@@ -103,8 +103,7 @@ class PlannedSupport(Frozen):
     end: date
     status: PlanStatus = PlanStatus.PLANNED
 
-    @model_validator(mode="after")
-    def _ordered(self) -> PlannedSupport:
-        if self.end < self.start:
-            raise ValueError("end is before start")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _ordered(cls, end: date, info: ValidationInfo) -> date:
+        return not_before(end, info, "start")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import time
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from allocator.model.base import (
     HHMM,
@@ -101,11 +102,13 @@ class MeetingSlot(Frozen):
     case_capacity: Annotated[int, Field(ge=0)] = 8
     meetings_per_week: Annotated[int, Field(ge=1, le=5)] = 1
 
-    @model_validator(mode="after")
-    def _ordered(self) -> MeetingSlot:
-        if self.end <= self.start:
-            raise ValueError("end is not after start")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _ordered(cls, end: time, info: ValidationInfo) -> time:
+        start = info.data.get("start")
+        if start is not None and end <= start:
+            raise ValueError(f"a time after start ({start:%H:%M})")
+        return end
 
     @property
     def weekday_index(self) -> int:

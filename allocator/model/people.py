@@ -6,9 +6,9 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from allocator.model.base import Frozen, Latitude, Longitude, Name, NeedList
+from allocator.model.base import Frozen, Latitude, Longitude, Name, NeedList, not_before
 
 
 class Role(StrEnum):
@@ -45,11 +45,10 @@ class Unavailability(Frozen):
     last_day: date
     reason: str = "leave"
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Unavailability:
-        if self.last_day < self.first_day:
-            raise ValueError("last_day is before first_day")
-        return self
+    @field_validator("last_day")
+    @classmethod
+    def _ordered(cls, last_day: date, info: ValidationInfo) -> date:
+        return not_before(last_day, info, "first_day")
 
     def covers(self, day: date) -> bool:
         """Whether the person is away on `day`."""

@@ -6,6 +6,7 @@ finds one, and the scenario reader reports them all at once with the file, row a
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
@@ -17,7 +18,14 @@ from pydantic import model_validator
 from allocator.model.base import Frozen, NeedType
 from allocator.model.calendar import Closure, Term, meeting_days
 from allocator.model.cases import Agreement, PlannedSupport
-from allocator.model.county import District, LiftGroup, MeetingSlot, School, SpecialRole, SpecialSchool
+from allocator.model.county import (
+    District,
+    LiftGroup,
+    MeetingSlot,
+    School,
+    SpecialRole,
+    SpecialSchool,
+)
 from allocator.model.people import Person, TravelTime, Unavailability
 from allocator.model.settings import ScenarioSettings
 from allocator.model.staffing import DistrictIndicators, StaffingSettings
@@ -147,15 +155,20 @@ class Scenario(Frozen):
         groups = tuple(g for g in self.lift_groups if g.district == district)
         attendees = {a for g in groups for a in g.attendees}
         people = tuple(
-            p for p in self.people if p.team == district or p.team in self.pools or p.person_id in attendees
+            p
+            for p in self.people
+            if p.team == district or p.team in self.pools or p.person_id in attendees
         )
         ids = {p.person_id for p in people}
         schools = tuple(s for s in self.schools if s.district == district)
         urns = {s.urn for s in schools}
         agreements = tuple(a for a in self.agreements if a.school_urn in urns)
         cases = {a.case_id for a in agreements}
-        return self.model_copy(
-            update={
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        # Built without re-validation: the cut keeps people who serve the district from elsewhere.
+        return Scenario.model_construct(
+            **fields
+            | {
                 "districts": tuple(d for d in self.districts if d.district == district),
                 "special_schools": tuple(s for s in self.special_schools if s.district == district),
                 "schools": schools,
@@ -168,7 +181,9 @@ class Scenario(Frozen):
                     p for p in self.current_plan if p.case_id in cases and p.person_id in ids
                 ),
                 "indicators": tuple(i for i in self.indicators if i.district == district),
-                "travel": tuple(t for t in self.travel if t.school_urn in urns and t.person_id in ids),
+                "travel": tuple(
+                    t for t in self.travel if t.school_urn in urns and t.person_id in ids
+                ),
                 "closures": tuple(c for c in self.closures if c.district in (None, district)),
             }
         )
@@ -189,13 +204,19 @@ class _Ctx:
         self.s = scenario
         self.rows = rows or {}
 
-    def problem(self, file: str, index: int | None, column: str | None, value: Any, expected: str) -> Problem:
+    def problem(
+        self, file: str, index: int | None, column: str | None, value: Any, expected: str
+    ) -> Problem:
         row: int | None = None
         if index is not None:
             mapped = self.rows.get(file)
             row = mapped[index] if mapped is not None and index < len(mapped) else index + 2
         return Problem(
-            file=file, row=row, column=column, value=None if value is None else str(value), expected=expected
+            file=file,
+            row=row,
+            column=column,
+            value=None if value is None else str(value),
+            expected=expected,
         )
 
 
@@ -245,21 +266,27 @@ def six_terms_in_order(ctx: _Ctx) -> Iterator[Problem]:
     """The year has terms 1 to 6, each starting after the previous one ends."""
     numbers = sorted(t.term for t in ctx.s.terms)
     if numbers != list(range(1, 7)) and len(set(numbers)) == len(numbers):
-        yield ctx.problem("terms.csv", None, "term", ";".join(map(str, numbers)), "terms 1, 2, 3, 4, 5 and 6")
+        yield ctx.problem(
+            "terms.csv", None, "term", ";".join(map(str, numbers)), "terms 1, 2, 3, 4, 5 and 6"
+        )
     ordered = sorted(enumerate(ctx.s.terms), key=lambda it: it[1].term)
-    for (_, before), (i, after) in zip(ordered, ordered[1:], strict=False):
+    for (_, before), (i, after) in itertools.pairwise(ordered):
         if after.first_day <= before.last_day:
             yield ctx.problem(
                 "terms.csv", i, "first_day", after.first_day, f"a day after term {before.term} ends"
             )
 
 
-def _known_district(ctx: _Ctx, file: str, items: Sequence[Any], column: str = "district") -> Iterator[Problem]:
+def _known_district(
+    ctx: _Ctx, file: str, items: Sequence[Any], column: str = "district"
+) -> Iterator[Problem]:
     names = set(ctx.s.district_names)
     for i, item in enumerate(items):
         value = getattr(item, column)
         if value is not None and value not in names:
-            yield ctx.problem(file, i, column, value, "a district of districts.csv: " + _one_of(names))
+            yield ctx.problem(
+                file, i, column, value, "a district of districts.csv: " + _one_of(names)
+            )
 
 
 @rule
@@ -284,11 +311,19 @@ def school_groups_known(ctx: _Ctx) -> Iterator[Problem]:
         group = groups.get(school.lift_group)
         if group is None:
             yield ctx.problem(
-                "schools.csv", i, "lift_group", school.lift_group, "a group of lift_groups.csv: " + _one_of(set(groups))
+                "schools.csv",
+                i,
+                "lift_group",
+                school.lift_group,
+                "a group of lift_groups.csv: " + _one_of(set(groups)),
             )
         elif group.district != school.district:
             yield ctx.problem(
-                "schools.csv", i, "lift_group", school.lift_group, f"a group of the school's district {school.district}"
+                "schools.csv",
+                i,
+                "lift_group",
+                school.lift_group,
+                f"a group of the school's district {school.district}",
             )
 
 
@@ -299,7 +334,9 @@ def group_attendees_known(ctx: _Ctx) -> Iterator[Problem]:
     for i, group in enumerate(ctx.s.lift_groups):
         for person in group.attendees:
             if person not in people:
-                yield ctx.problem("lift_groups.csv", i, "attendees", person, "a person_id of people.csv")
+                yield ctx.problem(
+                    "lift_groups.csv", i, "attendees", person, "a person_id of people.csv"
+                )
 
 
 @rule
@@ -310,11 +347,19 @@ def group_slots_known(ctx: _Ctx) -> Iterator[Problem]:
         for slot in group.slots:
             if slot not in slots or slots[slot].district != group.district:
                 yield ctx.problem(
-                    "lift_groups.csv", i, "slots", slot, f"a slot of meeting_slots.csv in {group.district}"
+                    "lift_groups.csv",
+                    i,
+                    "slots",
+                    slot,
+                    f"a slot of meeting_slots.csv in {group.district}",
                 )
         if group.district in ctx.s.district_names and not ctx.s.slots_for(group):
             yield ctx.problem(
-                "lift_groups.csv", i, "district", group.district, "a district with a weekly meeting slot"
+                "lift_groups.csv",
+                i,
+                "district",
+                group.district,
+                "a district with a weekly meeting slot",
             )
 
 
@@ -325,10 +370,24 @@ def people_teams_known(ctx: _Ctx) -> Iterator[Problem]:
     teams = set(ctx.s.district_names) | pools
     for i, person in enumerate(ctx.s.people):
         if person.team not in teams:
-            yield ctx.problem("people.csv", i, "team", person.team, "a district or a county pool: " + _one_of(teams))
-        elif person.team in pools and person.minutes_per_week > 0 and person.team not in person.specialisms:
             yield ctx.problem(
-                "people.csv", i, "specialisms", ";".join(person.specialisms), f"to include {person.team}, the pool's need"
+                "people.csv",
+                i,
+                "team",
+                person.team,
+                "a district or a county pool: " + _one_of(teams),
+            )
+        elif (
+            person.team in pools
+            and person.minutes_per_week > 0
+            and person.team not in person.specialisms
+        ):
+            yield ctx.problem(
+                "people.csv",
+                i,
+                "specialisms",
+                ";".join(person.specialisms),
+                f"to include {person.team}, the pool's need",
             )
 
 
@@ -336,11 +395,12 @@ def people_teams_known(ctx: _Ctx) -> Iterator[Problem]:
 def person_references_known(ctx: _Ctx) -> Iterator[Problem]:
     """Leave, travel times and the current plan name people of people.csv."""
     people = ctx.s.person_by_id
-    for file, items in (
+    sources: tuple[tuple[str, Sequence[Unavailability | TravelTime | PlannedSupport]], ...] = (
         ("unavailability.csv", ctx.s.unavailability),
         ("travel_minutes.csv", ctx.s.travel),
         ("current_plan.csv", ctx.s.current_plan),
-    ):
+    )
+    for file, items in sources:
         for i, item in enumerate(items):
             if item.person_id not in people:
                 yield ctx.problem(file, i, "person_id", item.person_id, "a person_id of people.csv")
@@ -350,7 +410,11 @@ def person_references_known(ctx: _Ctx) -> Iterator[Problem]:
 def school_references_known(ctx: _Ctx) -> Iterator[Problem]:
     """Agreements and travel times name schools of schools.csv."""
     urns = ctx.s.school_by_urn
-    for file, items in (("agreements.csv", ctx.s.agreements), ("travel_minutes.csv", ctx.s.travel)):
+    sources: tuple[tuple[str, Sequence[Agreement | TravelTime]], ...] = (
+        ("agreements.csv", ctx.s.agreements),
+        ("travel_minutes.csv", ctx.s.travel),
+    )
+    for file, items in sources:
         for i, item in enumerate(items):
             if item.school_urn not in urns:
                 yield ctx.problem(file, i, "school_urn", item.school_urn, "a urn of schools.csv")
@@ -363,7 +427,9 @@ def plan_cases_known(ctx: _Ctx) -> Iterator[Problem]:
     seen: set[str] = set()
     for i, row in enumerate(ctx.s.current_plan):
         if row.case_id not in cases:
-            yield ctx.problem("current_plan.csv", i, "case_id", row.case_id, "a case_id of agreements.csv")
+            yield ctx.problem(
+                "current_plan.csv", i, "case_id", row.case_id, "a case_id of agreements.csv"
+            )
         elif row.case_id in seen:
             yield ctx.problem("current_plan.csv", i, "case_id", row.case_id, "one row per case")
         seen.add(row.case_id)
@@ -377,10 +443,14 @@ def one_lead_school_per_district(ctx: _Ctx) -> Iterator[Problem]:
     leads = Counter(x.district for x in ctx.s.special_schools if x.role == SpecialRole.LEAD)
     for i, x in enumerate(ctx.s.special_schools):
         if x.role == SpecialRole.LEAD and leads[x.district] > 1:
-            yield ctx.problem("special_schools.csv", i, "role", x.role.value, f"one lead school for {x.district}")
+            yield ctx.problem(
+                "special_schools.csv", i, "role", x.role.value, f"one lead school for {x.district}"
+            )
     named = {x.district for x in ctx.s.special_schools}
     for district in sorted(named - set(leads)):
-        yield ctx.problem("special_schools.csv", None, "role", None, f"a lead school for {district}")
+        yield ctx.problem(
+            "special_schools.csv", None, "role", None, f"a lead school for {district}"
+        )
 
 
 @rule
@@ -392,19 +462,32 @@ def indicators_complete(ctx: _Ctx) -> Iterator[Problem]:
     have = {i.district for i in ctx.s.indicators}
     for district in ctx.s.district_names:
         if district not in have:
-            yield ctx.problem("district_indicators.csv", None, "district", district, "a row for every district")
-    yield from _duplicates("district_indicators.csv", "district", [i.district for i in ctx.s.indicators], ctx)
-    columns = set.intersection(*(set(i.indicators) for i in ctx.s.indicators)) if ctx.s.indicators else set()
+            yield ctx.problem(
+                "district_indicators.csv", None, "district", district, "a row for every district"
+            )
+    yield from _duplicates(
+        "district_indicators.csv", "district", [i.district for i in ctx.s.indicators], ctx
+    )
+    columns = (
+        set.intersection(*(set(i.indicators) for i in ctx.s.indicators))
+        if ctx.s.indicators
+        else set()
+    )
     for name in staffing.high_incidence.weights:
         if name not in columns:
             yield ctx.problem(
-                "staffing.toml", None, f"high_incidence.weights.{name}", name,
+                "staffing.toml",
+                None,
+                f"high_incidence.weights.{name}",
+                name,
                 "a column of district_indicators.csv: " + _one_of(columns),
             )
     pools = {p.value for p in ctx.s.pools}
     for name in staffing.pools:
         if name not in pools:
-            yield ctx.problem("staffing.toml", None, f"pools.{name}", name, "a county pool: " + _one_of(pools))
+            yield ctx.problem(
+                "staffing.toml", None, f"pools.{name}", name, "a county pool: " + _one_of(pools)
+            )
 
 
 def find_problems(scenario: Scenario, rows: RowMap | None = None) -> list[Problem]:

@@ -1,0 +1,109 @@
+"""The CP-SAT driver: lexicographic levels, tolerance, breakdown, progress and explanations."""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from allocator.solve import (
+    Level,
+    Penalty,
+    ProgressEvent,
+    SolveParams,
+    Status,
+    explain_infeasible,
+    solve,
+)
+
+FAST = SolveParams(time_limit=5, workers=2, seed=1)
+
+
+def two_levels() -> tuple[cp_model.CpModel, cp_model.IntVar, cp_model.IntVar]:
+    model = cp_model.CpModel()
+    x = model.new_int_var(0, 10, "x")
+    y = model.new_int_var(0, 10, "y")
+    model.add(x + y >= 7)
+    return model, x, y
+
+
+def test_levels_are_strictly_ordered() -> None:
+    """A huge weight on y in level 2 cannot buy anything from level 1."""
+    model, x, y = two_levels()
+    result, solution = solve(
+        model, [Level("first", [Penalty("x", x, 1)]), Level("second", [Penalty("y", y, 1000)])], FAST
+    )
+    assert result.status == Status.OPTIMAL and result.proven_optimal
+    assert (solution.value(x), solution.value(y)) == (0, 7)
+    assert [lv.objective for lv in result.levels] == [0, 7000]
+
+
+def test_tolerance_lets_later_levels_gain() -> None:
+    model = cp_model.CpModel()
+    x = model.new_int_var(0, 100, "x")
+    y = model.new_int_var(0, 100, "y")
+    model.add(x + y >= 100)
+    first = Level("first", [Penalty("x", x + 50, 1)], tolerance=0.1)  # 50 -> up to 55 allowed
+    result, solution = solve(model, [first, Level("second", [Penalty("y", y, 1)])], FAST)
+    assert solution.value(x) == 5 and solution.value(y) == 95
+    assert result.levels[0].objective == 50
+
+
+def test_breakdown_names_each_penalty_with_weight_and_violation() -> None:
+    model, x, y = two_levels()
+    model.add(x >= 3)
+    result, _ = solve(model, [Level("only", [Penalty("x", x, 2), Penalty("y", y, 5)])], FAST)
+    scores = {s.name: (s.weight, s.violation, s.penalty) for s in result.breakdown}
+    assert scores == {"x": (2, 7, 14), "y": (5, 0, 0)}
+    assert result.objective == sum(s.penalty for s in result.breakdown)
+
+
+def test_zero_weight_terms_stay_out_of_the_objective() -> None:
+    model, x, y = two_levels()
+    result, solution = solve(model, [Level("only", [Penalty("x", x, 0), Penalty("y", y, 1)])], FAST)
+    assert result.objective == 0 and solution.value(x) == 7
+
+
+def test_infeasible_model_has_no_solution() -> None:
+    model, x, y = two_levels()
+    model.add(x + y <= 3)
+    result, solution = solve(model, [Level("only", [Penalty("x", x)])], FAST)
+    assert result.status == Status.INFEASIBLE
+    assert not solution and result.breakdown == ()
+
+
+def test_feasibility_only_without_levels() -> None:
+    model, x, y = two_levels()
+    result, solution = solve(model, [], FAST)
+    assert result.status == Status.OPTIMAL and solution.value(x) + solution.value(y) >= 7
+
+
+def test_progress_reports_each_level() -> None:
+    model, x, y = two_levels()
+    events: list[ProgressEvent] = []
+    solve(model, [Level("a", [Penalty("x", x)]), Level("b", [Penalty("y", y)])], FAST, events.append)
+    finished = [e.level for e in events if e.done]
+    assert finished == ["a", "b"]
+    assert all(0 <= e.elapsed <= FAST.time_limit + 1 for e in events)
+
+
+def test_explain_infeasible_names_a_sufficient_core() -> None:
+    model = cp_model.CpModel()
+    x = model.new_int_var(0, 10, "x")
+    names = {n: model.new_bool_var(n) for n in ("at least 8", "at most 3", "harmless")}
+    model.add(x >= 8).only_enforce_if(names["at least 8"])
+    model.add(x <= 3).only_enforce_if(names["at most 3"])
+    model.add(x >= 0).only_enforce_if(names["harmless"])
+    assert sorted(explain_infeasible(model, names, FAST)) == ["at least 8", "at most 3"]
+
+
+def test_explain_feasible_model_is_empty() -> None:
+    model = cp_model.CpModel()
+    x = model.new_int_var(0, 10, "x")
+    lit = model.new_bool_var("fine")
+    model.add(x >= 2).only_enforce_if(lit)
+    assert explain_infeasible(model, {"fine": lit}, FAST) == []
+
+
+def test_summary_line() -> None:
+    model, x, _ = two_levels()
+    result, _ = solve(model, [Level("a", [Penalty("x", x)])], FAST)
+    assert result.summary().startswith("optimal, objective 0, gap 0.00%")

@@ -21,7 +21,9 @@ def test_check_valid_scenario_prints_summary(tmp_path: Path, tiny_scenario: Scen
     assert "Northdown" in result.output and "valid scenario" in result.output
 
 
-def test_check_damaged_scenario_lists_problems_and_exits_2(tmp_path: Path, tiny_scenario: Scenario) -> None:
+def test_check_damaged_scenario_lists_problems_and_exits_2(
+    tmp_path: Path, tiny_scenario: Scenario
+) -> None:
     folder = tmp_path / "s"
     write_scenario(tiny_scenario, folder)
     set_cell(folder, "agreements.csv", 2, "consent", "maybe")

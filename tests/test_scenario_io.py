@@ -64,7 +64,11 @@ def test_missing_scenario_toml(folder: Path) -> None:
 
 
 def test_bad_toml_value_is_named_by_key(folder: Path) -> None:
-    text = (folder / "scenario.toml").read_text().replace('academic_year = "2025-26"', 'academic_year = "next year"')
+    text = (
+        (folder / "scenario.toml")
+        .read_text()
+        .replace('academic_year = "2025-26"', 'academic_year = "next year"')
+    )
     (folder / "scenario.toml").write_text(text)
     assert has(problems_of(folder), "scenario.toml", None, "academic_year")
 
@@ -132,14 +136,24 @@ def test_exception_consent_needs_a_reason(folder: Path) -> None:
 # Cross-reference rules: each registered rule has at least one damage that it alone reports.
 Damage = Callable[[Path], None]
 RULE_CASES: dict[str, tuple[Damage, str, int | None, str]] = {
-    "unique_keys": (lambda f: set_cell(f, "schools.csv", 3, "urn", "100001"), "schools.csv", 3, "urn"),
+    "unique_keys": (
+        lambda f: set_cell(f, "schools.csv", 3, "urn", "100001"),
+        "schools.csv",
+        3,
+        "urn",
+    ),
     "six_terms_in_order": (
         lambda f: set_cell(f, "terms.csv", 3, "first_day", "2025-10-10"),
         "terms.csv",
         3,
         "first_day",
     ),
-    "districts_known": (lambda f: set_cell(f, "schools.csv", 2, "district", "Atlantis"), "schools.csv", 2, "district"),
+    "districts_known": (
+        lambda f: set_cell(f, "schools.csv", 2, "district", "Atlantis"),
+        "schools.csv",
+        2,
+        "district",
+    ),
     "school_groups_known": (
         lambda f: set_cell(f, "schools.csv", 2, "lift_group", "Nowhere"),
         "schools.csv",
@@ -152,8 +166,18 @@ RULE_CASES: dict[str, tuple[Damage, str, int | None, str]] = {
         2,
         "attendees",
     ),
-    "group_slots_known": (lambda f: set_cell(f, "lift_groups.csv", 2, "slots", "S-A"), "lift_groups.csv", 2, "slots"),
-    "people_teams_known": (lambda f: set_cell(f, "people.csv", 4, "team", "Mars"), "people.csv", 4, "team"),
+    "group_slots_known": (
+        lambda f: set_cell(f, "lift_groups.csv", 2, "slots", "S-A"),
+        "lift_groups.csv",
+        2,
+        "slots",
+    ),
+    "people_teams_known": (
+        lambda f: set_cell(f, "people.csv", 4, "team", "Mars"),
+        "people.csv",
+        4,
+        "team",
+    ),
     "person_references_known": (
         lambda f: set_cell(f, "unavailability.csv", 2, "person_id", "GHOST"),
         "unavailability.csv",
@@ -225,9 +249,18 @@ def test_all_problems_are_reported_together(folder: Path) -> None:
     row = append_row(
         folder,
         "agreements.csv",
-        {"case_id": "T-0100", "school_urn": "123456", "need_type": "C&I", "sen_stage": "EHCP",
-         "lac": "no", "consent": "yes", "agreed_on": "2025-10-01", "minutes_per_week": "60",
-         "weeks": "6", "priority": "2"},
+        {
+            "case_id": "T-0100",
+            "school_urn": "123456",
+            "need_type": "C&I",
+            "sen_stage": "EHCP",
+            "lac": "no",
+            "consent": "yes",
+            "agreed_on": "2025-10-01",
+            "minutes_per_week": "60",
+            "weeks": "6",
+            "priority": "2",
+        },
     )
     problems = problems_of(folder)
     assert has(problems, "people.csv", 1, "base_lon")
@@ -238,7 +271,9 @@ def test_all_problems_are_reported_together(folder: Path) -> None:
 
 
 def test_problem_reads_like_a_sentence() -> None:
-    problem = Problem(file="agreements.csv", row=7, column="consent", value="maybe", expected="expected yes")
+    problem = Problem(
+        file="agreements.csv", row=7, column="consent", value="maybe", expected="expected yes"
+    )
     assert str(problem) == "agreements.csv, row 7, column 'consent': got 'maybe'; expected yes"
 
 

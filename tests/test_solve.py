@@ -29,7 +29,9 @@ def test_levels_are_strictly_ordered() -> None:
     """A huge weight on y in level 2 cannot buy anything from level 1."""
     model, x, y = two_levels()
     result, solution = solve(
-        model, [Level("first", [Penalty("x", x, 1)]), Level("second", [Penalty("y", y, 1000)])], FAST
+        model,
+        [Level("first", [Penalty("x", x, 1)]), Level("second", [Penalty("y", y, 1000)])],
+        FAST,
     )
     assert result.status == Status.OPTIMAL and result.proven_optimal
     assert (solution.value(x), solution.value(y)) == (0, 7)
@@ -79,7 +81,9 @@ def test_feasibility_only_without_levels() -> None:
 def test_progress_reports_each_level() -> None:
     model, x, y = two_levels()
     events: list[ProgressEvent] = []
-    solve(model, [Level("a", [Penalty("x", x)]), Level("b", [Penalty("y", y)])], FAST, events.append)
+    solve(
+        model, [Level("a", [Penalty("x", x)]), Level("b", [Penalty("y", y)])], FAST, events.append
+    )
     finished = [e.level for e in events if e.done]
     assert finished == ["a", "b"]
     assert all(0 <= e.elapsed <= FAST.time_limit + 1 for e in events)

@@ -101,6 +101,23 @@ def demo(
     console.print(f"[green]Outputs written to {out}/[/]")
 
 
+def _staffing_demo(scenario: Scenario, out: Path, console: Console) -> None:
+    from allocator.cli_staffing import show_staffing
+
+    console.rule("Staffing formula")
+    show_staffing(scenario, out / "staffing", console=console)
+
+
 def _demo_steps() -> list[DemoStep]:
     """The jobs `lift demo` runs, in order."""
-    return []
+    return [_staffing_demo]
+
+
+def _mount() -> None:
+    """Attach each job's commands (each lives beside its own face code)."""
+    from allocator.cli_staffing import staffing_app
+
+    app.add_typer(staffing_app, name="staffing")
+
+
+_mount()

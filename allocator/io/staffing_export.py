@@ -1,0 +1,240 @@
+"""Staffing files: staffing.csv, pools.csv, the chart, sensitivity and comparison CSVs; formula TOMLs in.
+
+FTE is written with as many decimals as the granularity needs (quotas with 3); the chart is drawn with
+matplotlib's Agg canvas, so no display is needed.
+"""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from allocator.model.scenario import Problem, ScenarioError
+from allocator.model.staffing import StaffingSettings
+from allocator.model.staffing_result import (
+    StaffingAllocation,
+    StaffingComparison,
+    StaffingSensitivity,
+    format_fte,
+)
+
+STAFFING_COLUMNS = (
+    "district",
+    "quota_fte",
+    "allocated_fte",
+    "baseline_fte",
+    "change_fte",
+    "held_by",
+    "constrained_quota_fte",
+)
+POOL_COLUMNS = ("pool", "district", "children", "quota_fte", "allocated_fte")
+SENSITIVITY_COLUMNS = ("district", "allocated_fte", "low_fte", "high_fte", "low_when", "high_when")
+COMPARISON_COLUMNS = (
+    "district",
+    "pool",
+    "quota_a",
+    "allocated_a",
+    "quota_b",
+    "allocated_b",
+    "change_fte",
+)
+QUOTA_PLACES = 3
+
+
+def _write(path: Path, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    return path
+
+
+def write_staffing_csv(allocation: StaffingAllocation, path: Path) -> Path:
+    """staffing.csv: one row per district; `held_by` lists the rules holding it (`;`-separated)."""
+    places = allocation.post_decimals
+    return _write(
+        path,
+        STAFFING_COLUMNS,
+        (
+            (
+                d.district,
+                format_fte(d.quota_fte, QUOTA_PLACES),
+                format_fte(d.allocated_fte, places),
+                format_fte(d.baseline_fte, places + 2),
+                format_fte(d.change_fte, places + 2),
+                ";".join(rule.value for rule in d.held_by),
+                format_fte(d.constrained_quota_fte, QUOTA_PLACES),
+            )
+            for d in allocation.districts
+        ),
+    )
+
+
+def write_pools_csv(allocation: StaffingAllocation, path: Path) -> Path:
+    """pools.csv: each district's share of each county pool."""
+    places = allocation.post_decimals
+    return _write(
+        path,
+        POOL_COLUMNS,
+        (
+            (
+                r.pool,
+                r.district,
+                r.children,
+                format_fte(r.quota_fte, QUOTA_PLACES),
+                format_fte(r.allocated_fte, places),
+            )
+            for r in allocation.pools
+        ),
+    )
+
+
+def write_sensitivity_csv(sensitivity: StaffingSensitivity, path: Path) -> Path:
+    """sensitivity.csv: each district's allocation and its range as the weights move."""
+    return _write(
+        path,
+        SENSITIVITY_COLUMNS,
+        (
+            (
+                r.district,
+                format_fte(r.allocated_fte),
+                format_fte(r.low_fte),
+                format_fte(r.high_fte),
+                r.low_when,
+                r.high_when,
+            )
+            for r in sensitivity.rows
+        ),
+    )
+
+
+def write_comparison_csv(comparison: StaffingComparison, path: Path) -> Path:
+    """compare.csv: two formulas side by side, and the change (B minus A) per district."""
+    return _write(
+        path,
+        COMPARISON_COLUMNS,
+        (
+            (
+                r.district,
+                r.pool,
+                format_fte(r.quota_a, QUOTA_PLACES),
+                format_fte(r.allocated_a),
+                format_fte(r.quota_b, QUOTA_PLACES),
+                format_fte(r.allocated_b),
+                format_fte(r.change_fte),
+            )
+            for r in comparison.rows
+        ),
+    )
+
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+SERIES = ("quota", "allocated", "baseline")
+
+
+def staffing_chart(allocation: StaffingAllocation) -> Figure:
+    """Bars per district: the formula's quota, the allocation and the baseline (FTE); a district held
+    by a rule has the rule written over its allocation bar."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    districts = allocation.districts
+    figure = Figure(figsize=(max(8.0, 0.9 * len(districts) + 2), 5.0))
+    figure.subplots_adjust(left=0.06, right=0.98, top=0.92, bottom=0.25)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    width = 0.27
+    values = {
+        "quota": [float(d.quota_fte) for d in districts],
+        "allocated": [float(d.allocated_fte) for d in districts],
+        "baseline": [float(d.baseline_fte) for d in districts],
+    }
+    colours = {"quota": "#9ecae1", "allocated": "#08519c", "baseline": "#bdbdbd"}
+    for i, series in enumerate(SERIES):
+        axes.bar(
+            [x + (i - 1) * width for x in range(len(districts))],
+            values[series],
+            width,
+            label=f"{series} FTE",
+            color=colours[series],
+        )
+    for x, d in enumerate(districts):
+        if d.held_by:
+            axes.annotate(
+                d.held_by_text,
+                (x, float(d.allocated_fte)),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                rotation=90,
+            )
+    axes.set_xticks(range(len(districts)), [d.district for d in districts], rotation=35, ha="right")
+    axes.set_ylabel("FTE")
+    hi = allocation.settings.high_incidence
+    axes.set_title(
+        f"High-incidence staffing: {format_fte(allocation.allocated_fte)} FTE by {hi.method}, "
+        f"posts of {format_fte(Fraction(repr(hi.granularity)))} FTE"
+    )
+    top = max(max(v, default=0.0) for v in values.values())
+    axes.set_ylim(0, max(top, 0.1) * 1.3)
+    axes.legend(ncols=3, loc="upper left")
+    axes.grid(axis="y", alpha=0.3)
+    return figure
+
+
+def write_staffing_chart(allocation: StaffingAllocation, path: Path) -> Path:
+    """staffing.png: the chart of `staffing_chart`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staffing_chart(allocation).savefig(path, dpi=110)
+    return path
+
+
+def write_staffing(
+    allocation: StaffingAllocation, out_dir: Path, sensitivity: StaffingSensitivity | None = None
+) -> list[Path]:
+    """staffing.csv, pools.csv (when pools are set), staffing.png and sensitivity.csv (when given)."""
+    written = [
+        write_staffing_csv(allocation, out_dir / "staffing.csv"),
+        write_staffing_chart(allocation, out_dir / "staffing.png"),
+    ]
+    if allocation.pools:
+        written.append(write_pools_csv(allocation, out_dir / "pools.csv"))
+    if sensitivity is not None:
+        written.append(write_sensitivity_csv(sensitivity, out_dir / "sensitivity.csv"))
+    return written
+
+
+def read_staffing_settings(path: Path) -> StaffingSettings:
+    """A staffing.toml-format file, or a ScenarioError naming the file, key and what was expected."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ScenarioError(
+            [Problem(file=str(path), expected=f"a readable file ({error.strerror})")]
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError([Problem(file=str(path), expected=f"valid TOML ({error})")]) from None
+    try:
+        return StaffingSettings.model_validate(data)
+    except ValidationError as error:
+        problems = [
+            Problem(
+                file=str(path),
+                column=".".join(str(part) for part in e["loc"]) or None,
+                value=None if isinstance(e["input"], dict) else str(e["input"]),
+                expected=e["msg"].removeprefix("Value error, "),
+            )
+            for e in error.errors()
+        ]
+        raise ScenarioError(problems) from None

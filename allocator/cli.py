@@ -108,15 +108,24 @@ def _staffing_demo(scenario: Scenario, out: Path, console: Console) -> None:
     show_staffing(scenario, out / "staffing", console=console)
 
 
+def _rota_demo(scenario: Scenario, out: Path, console: Console) -> None:
+    from allocator.cli_rota import run_demo
+
+    console.rule("Meeting rota")
+    run_demo(scenario, out / "rota", console)
+
+
 def _demo_steps() -> list[DemoStep]:
     """The jobs `lift demo` runs, in order."""
-    return [_staffing_demo]
+    return [_rota_demo, _staffing_demo]
 
 
 def _mount() -> None:
     """Attach each job's commands (each lives beside its own face code)."""
+    from allocator.cli_rota import rota_app
     from allocator.cli_staffing import staffing_app
 
+    app.add_typer(rota_app, name="rota")
     app.add_typer(staffing_app, name="staffing")
 
 

@@ -100,9 +100,7 @@ def _ordinal_weeks(meetings: Iterable[Meeting]) -> dict[int, list[int]]:
     by_half_term: dict[int, list[Meeting]] = defaultdict(list)
     for meeting in meetings:
         by_half_term[meeting.half_term].append(meeting)
-    return {
-        h: [m.week for m in sorted(ms, key=lambda m: m.date)] for h, ms in by_half_term.items()
-    }
+    return {h: [m.week for m in sorted(ms, key=lambda m: m.date)] for h, ms in by_half_term.items()}
 
 
 class HalfTermWeeks(Frozen):
@@ -241,3 +239,11 @@ class InfeasibleReason(Frozen):
 
     def __str__(self) -> str:
         return f"{self.message}: {self.fix}"
+
+
+class OpenMeeting(Frozen):
+    """A meeting a school could bring an urgent case to, with the cases it still has room for."""
+
+    meeting: Meeting
+    expected_cases: int
+    spare_cases: int

@@ -20,15 +20,16 @@ class RotaSettings(Frozen):
     """Per week that a gap falls short of `short_gap_weeks`."""
     short_gap_weeks: Annotated[int, Field(ge=0, le=10)] = 4
     same_position: Weight = 3
-    """Per half-term in which a group's week position differs from its usual position."""
+    """Per half-term in which a group's week of the half-term differs from the previous half-term's."""
     edge_week: Weight = 5
     """Per meeting in the first or last week of a half-term."""
     case_balance: Weight = 1
     """Per expected case over a meeting's case capacity."""
     stability: Weight = 4
     """Per group whose weekday or position differs from the previous rota."""
-    referrals_per_1000_pupils: Annotated[float, Field(ge=0)] = 4.0
-    """Expected cases a half-term per 1,000 pupils of a group's schools."""
+    referrals_per_1000_pupils: Annotated[float, Field(ge=0)] = 1.2
+    """Expected cases a half-term per 1,000 pupils of a group's schools (Kent: about 250 cases a
+    half-term over about 215,000 pupils)."""
 
 
 class CaseloadSettings(Frozen):

@@ -1,0 +1,247 @@
+"""`lift rota`: plan the year's LIFT meeting rota, and `lift rota next`: a meeting for an urgent case.
+
+A thin face over `allocator.rota`: parse, call, render. `run_demo` is the step `lift demo` runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from allocator.io import read_scenario
+from allocator.io.rota_export import read_rota_csv, write_rota_outputs
+from allocator.model import Scenario, ScenarioError
+from allocator.model.rota_result import Rota
+from allocator.paths import KENT
+from allocator.rota import RotaOutcome, RotaProgress, next_meetings, plan_rota
+from allocator.solve import ProgressEvent, SolveParams, default_workers
+
+rota_app = typer.Typer(
+    help="The LIFT meeting rota: plan the year's meetings, or find a meeting for an urgent case.",
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+ScenarioOpt = Annotated[
+    Path, typer.Option("--scenario", "-s", help="Scenario folder (default: the embedded Kent one).")
+]
+TimeLimitOpt = Annotated[
+    float, typer.Option("--time-limit", help="Seconds for the whole solve.", min=0.1)
+]
+
+
+def _load(path: Path) -> Scenario:
+    """Read a scenario or print every problem and exit with status 2."""
+    try:
+        return read_scenario(path)
+    except ScenarioError as error:
+        _problems(str(path), error)
+        raise typer.Exit(2) from None
+
+
+def _load_rota(path: Path, scenario: Scenario, previous: bool = False) -> Rota:
+    """Read a rota.csv (a previous one may name groups since gone) or print every problem and exit 2."""
+    try:
+        return read_rota_csv(path, scenario, skip_unknown_groups=previous)
+    except ScenarioError as error:
+        _problems(str(path), error)
+        raise typer.Exit(2) from None
+
+
+def _problems(where: str, error: ScenarioError) -> None:
+    err_console.print(f"[bold red]{where}: {len(error.problems)} problem(s)[/]")
+    for problem in error.problems:
+        err_console.print(f"  - {problem}", markup=False, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def _progress(target: Console) -> Iterator[RotaProgress]:
+    """A bar per component against its time share, with its best penalty and bound."""
+    bars = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        console=target,
+        transient=True,
+        disable=not target.is_terminal,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def update(label: str, event: ProgressEvent) -> None:
+        if label not in tasks:
+            tasks[label] = bars.add_task(label, total=1.0, status="starting")
+        penalty = "-" if event.objective is None else f"{event.objective:g}"
+        bound = "-" if event.best_bound is None else f"{event.best_bound:g}"
+        bars.update(
+            tasks[label],
+            completed=1.0 if event.done else min(1.0, event.elapsed / event.time_limit),
+            status=f"penalty {penalty}, bound {bound}",
+        )
+
+    with bars:
+        yield update
+
+
+def plan_with_progress(
+    scenario: Scenario,
+    params: SolveParams,
+    target: Console,
+    previous: Rota | None = None,
+    district: str | None = None,
+) -> RotaOutcome:
+    """Plan the rota while showing its progress on `target`."""
+    with _progress(target) as progress:
+        return plan_rota(scenario, params, previous, district, progress)
+
+
+def print_outcome(outcome: RotaOutcome, target: Console) -> None:
+    """The rota per district, the score of each soft rule, and the verdict (or the reasons)."""
+    if outcome.rota is None:
+        target.print(f"[bold red]No rota: the rules cannot all hold ({outcome.status.value}).[/]")
+        for reason in outcome.reasons:
+            target.print(f"  - {reason}", markup=False, highlight=False, soft_wrap=True)
+        return
+    districts = Table(title="Meeting rota")
+    for column in ("district", "groups", "meetings", "first", "last", "weekdays"):
+        districts.add_column(
+            column, justify="left" if column in ("district", "weekdays") else "right"
+        )
+    for name in outcome.districts:
+        held = outcome.rota.in_district(name)
+        if not held:
+            continue
+        districts.add_row(
+            name,
+            str(len({m.group for m in held})),
+            str(len(held)),
+            held[0].date.isoformat(),
+            held[-1].date.isoformat(),
+            ", ".join(dict.fromkeys(m.weekday for m in held)),
+        )
+    target.print(districts)
+    scores = Table(title="Soft rules")
+    for column in ("rule", "weight", "violation", "penalty"):
+        scores.add_column(column, justify="left" if column == "rule" else "right")
+    for s in outcome.breakdown:
+        scores.add_row(s.name, str(s.weight), str(s.violation), str(s.penalty))
+    scores.add_row("total", "", "", str(outcome.objective))
+    target.print(scores)
+    target.print(outcome.summary(), markup=False, highlight=False, soft_wrap=True)
+    if outcome.check is not None and not outcome.check.ok:
+        for breach in outcome.check.breaches:
+            target.print(f"  [red]checker:[/] {breach}", highlight=False, soft_wrap=True)
+
+
+@rota_app.callback(invoke_without_command=True)
+def rota(
+    ctx: typer.Context,
+    scenario_dir: ScenarioOpt = KENT,
+    district: Annotated[
+        str | None,
+        typer.Option(help="Plan only this district (with any district sharing its attendees)."),
+    ] = None,
+    out: Annotated[
+        Path, typer.Option(help="Folder for rota.csv, rota.xlsx, .ics and .png.")
+    ] = Path("out"),
+    time_limit: TimeLimitOpt = 30.0,
+    previous: Annotated[
+        Path | None,
+        typer.Option(help="Last year's or last term's rota.csv, to keep weekdays and weeks."),
+    ] = None,
+    workers: Annotated[int | None, typer.Option(help="Solver threads (default: cores).")] = None,
+    seed: Annotated[int, typer.Option(help="Solver random seed.")] = 0,
+) -> None:
+    """Plan the year's LIFT meeting rota and write it to --out."""
+    if ctx.invoked_subcommand is not None:
+        return
+    scenario = _load(scenario_dir)
+    before = _load_rota(previous, scenario, previous=True) if previous is not None else None
+    params = SolveParams(time_limit=time_limit, workers=workers or default_workers(), seed=seed)
+    try:
+        outcome = plan_with_progress(scenario, params, err_console, before, district)
+    except ScenarioError as error:
+        _problems("--district", error)
+        raise typer.Exit(2) from None
+    print_outcome(outcome, console)
+    if outcome.rota is None:
+        raise typer.Exit(1)
+    paths = write_rota_outputs(outcome.rota, out, scenario, outcome.breakdown)
+    console.print(f"[green]Wrote {len(paths)} files to {out}/[/]")
+
+
+@rota_app.command("next")
+def next_meeting(
+    school: Annotated[int, typer.Option("--school", help="The school's URN.")],
+    after: Annotated[
+        str | None, typer.Option(help="Only meetings after this date, YYYY-MM-DD (default: today).")
+    ] = None,
+    scenario_dir: ScenarioOpt = KENT,
+    rota_csv: Annotated[
+        Path | None,
+        typer.Option("--rota", help="A rota.csv to search (default: plan the district's rota)."),
+    ] = None,
+    count: Annotated[int, typer.Option("--count", help="How many meetings to list.", min=1)] = 5,
+    time_limit: TimeLimitOpt = 30.0,
+) -> None:
+    """List the next meetings of a school's district that still have room for an urgent case."""
+    scenario = _load(scenario_dir)
+    try:
+        since = date.fromisoformat(after) if after else date.today()
+    except ValueError:
+        err_console.print(f"--after: got {after!r}; expected a date as YYYY-MM-DD")
+        raise typer.Exit(2) from None
+    home = scenario.school_by_urn.get(school)
+    if home is None:
+        err_console.print(f"--school: got {school}; expected a urn of schools.csv")
+        raise typer.Exit(2)
+    if rota_csv is not None:
+        rota_found: Rota | None = _load_rota(rota_csv, scenario)
+    else:
+        params = SolveParams(time_limit=time_limit, workers=default_workers())
+        outcome = plan_with_progress(scenario, params, err_console, district=home.district)
+        if outcome.rota is None:
+            print_outcome(outcome, console)
+            raise typer.Exit(1)
+        rota_found = outcome.rota
+    assert rota_found is not None
+    found = next_meetings(scenario, rota_found, school, since, count)
+    if not found:
+        console.print(f"No meeting in {home.district} after {since} has room for another case.")
+        return
+    table = Table(title=f"Next LIFT meetings with room for {home.name} ({home.district})")
+    for column in ("date", "day", "time", "venue", "group", "expected cases", "room for"):
+        table.add_column(
+            column, justify="right" if column in ("expected cases", "room for") else "left"
+        )
+    for item in found:
+        m = item.meeting
+        table.add_row(
+            m.date.isoformat(),
+            m.weekday,
+            f"{m.start:%H:%M}-{m.end:%H:%M}",
+            m.venue,
+            m.group,
+            str(item.expected_cases),
+            str(item.spare_cases),
+        )
+    console.print(table)
+
+
+def run_demo(scenario: Scenario, out: Path, console: Console) -> None:
+    """`lift demo`'s rota step: plan the county rota, print its summary and write its outputs."""
+    params = SolveParams(time_limit=30.0, workers=default_workers())
+    outcome = plan_with_progress(scenario, params, console)
+    print_outcome(outcome, console)
+    if outcome.rota is not None:
+        paths = write_rota_outputs(outcome.rota, out, scenario, outcome.breakdown)
+        console.print(f"[green]Rota: wrote {len(paths)} files to {out}/[/]")

@@ -122,11 +122,13 @@ def _demo_steps() -> list[DemoStep]:
 
 def _mount() -> None:
     """Attach each job's commands (each lives beside its own face code)."""
+    from allocator.cli_bench import bench_app
     from allocator.cli_rota import rota_app
     from allocator.cli_staffing import staffing_app
 
     app.add_typer(rota_app, name="rota")
     app.add_typer(staffing_app, name="staffing")
+    app.add_typer(bench_app, name="bench")
 
 
 _mount()

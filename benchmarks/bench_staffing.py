@@ -24,7 +24,7 @@ from allocator.io import read_scenario
 from allocator.paths import KENT
 from allocator.staffing import METHODS, allocate_staffing, apportion, staffing_sensitivity
 
-REFDATA = Path(__file__).resolve().parents[2] / "shared" / "refdata" / "apportionment"
+REFDATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "apportionment"
 PYPI_NAMES = {
     "hamilton": "hamilton",
     "webster": "webster",

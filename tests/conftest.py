@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -32,9 +31,6 @@ TERMS_2025_26 = (
     (date(2026, 4, 20), date(2026, 5, 22)),
     (date(2026, 6, 1), date(2026, 7, 21)),
 )
-
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-"""Where CI and developers find the reference data: shared/ beside the clone."""
 
 
 def make_tiny_scenario() -> Scenario:

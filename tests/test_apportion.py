@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from allocator.check_staffing import reference_rounding
 from allocator.staffing import DIVISOR_METHODS, METHODS, apportion, apportion_with_ties
 
-REFDATA = Path(__file__).resolve().parents[2] / "shared" / "refdata" / "apportionment"
+REFDATA = Path(__file__).resolve().parent / "data" / "apportionment"
 PYPI_NAMES = {
     "hamilton": "hamilton",
     "webster": "webster",

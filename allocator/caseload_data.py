@@ -1,0 +1,780 @@
+"""The caseload problem as solver-neutral data: school weeks, weekly capacity, cases and who may take them.
+
+`build_instance(scenario)` turns a validated `Scenario` into a `CaseloadInstance`, the one input of every
+caseload engine (the CP-SAT models, the greedy first-come-first-served and HiGHS baselines). Weeks are
+indices, not dates:
+
+- week `w` in `0 .. horizon - 1` is the w-th school week of the year: a Monday-to-Friday week with at
+  least one term day that is neither a bank holiday nor a county-wide closure. Holiday weeks are
+  skipped, so they neither count towards a case's weeks nor use capacity;
+- weeks from `horizon` on are projected: next year's school weeks, taken as this year's moved on 52 weeks,
+  at each person's full weekly minutes (next year's leave and closures are not known). A case starts in
+  the year (`start < horizon`), but the weeks it runs into next year use capacity there too, so starting
+  a case late never looks cheaper than it is.
+
+A case started in week `s` by the person of option `o` runs weeks `s .. s + weeks - 1` and uses
+`minutes_per_week + o.travel_minutes` of that person's minutes in each. The hard rules are applied here
+once, so every engine sees the same choices: `CaseData.options` lists only people whose specialisms
+cover the need and whose team may serve the case, and `Option.starts` lists only start weeks on or after
+the case's release week in which the person's free minutes (capacity less running support) fit the case
+in every week it runs. An engine picks, per case, at most one option and one of its starts, and keeps
+each person's weekly load within `PersonData.capacity` less `CaseloadInstance.fixed_load`.
+
+`evaluate(instance, placements)` scores any such choice on the four objectives (strictly in order):
+`not_started`, `waiting`, `travel` (+ `neighbour`), `balance`; see `Objectives`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from functools import cached_property
+
+from allocator.model import (
+    Agreement,
+    CaseloadSettings,
+    Person,
+    Phase,
+    PlannedSupport,
+    PlanStatus,
+    Scenario,
+    School,
+    bank_holidays,
+    week_start,
+)
+
+DAYS_PER_WEEK = 5
+PROJECTED_WEEK_SHIFT = timedelta(weeks=52)
+"""Next year's school weeks are taken to be this year's, 52 weeks later."""
+EARTH_RADIUS_KM = 6371.0088
+PER_MILLE = 1000
+
+
+# ---------------------------------------------------------------------------------------------
+# Calendar
+# ---------------------------------------------------------------------------------------------
+
+
+def school_days(scenario: Scenario) -> list[date]:
+    """Days support can be given somewhere: weekdays in term, not bank holidays nor county-wide closures."""
+    years = {t.first_day.year for t in scenario.terms} | {t.last_day.year for t in scenario.terms}
+    holidays_ = bank_holidays(years)
+    closed = {c.date for c in scenario.closures if c.district is None}
+    return sorted(
+        {d for t in scenario.terms for d in t.weekdays() if d not in holidays_ and d not in closed}
+    )
+
+
+def school_weeks(scenario: Scenario) -> list[date]:
+    """The Mondays of the year's school weeks (weeks with at least one school day), in order.
+
+    A week whose every term day is a bank holiday or a county-wide closure (an INSET week) gives no
+    support anywhere, so it counts as a holiday week.
+    """
+    return sorted({week_start(d) for d in school_days(scenario)})
+
+
+def first_week_on_or_after(weeks: Sequence[date], day: date) -> int:
+    """The index of the first week whose Monday is on or after `day` (`len(weeks)` if none)."""
+    for index, monday in enumerate(weeks):
+        if monday >= day:
+            return index
+    return len(weeks)
+
+
+def week_containing(weeks: Sequence[date], day: date) -> int:
+    """The index of the week containing `day`, or of the next week listed if `day` is in a holiday."""
+    return first_week_on_or_after(weeks, week_start(day))
+
+
+def projected_week_starts(weeks: Sequence[date], count: int) -> tuple[date, ...]:
+    """`count` week Mondays: the year's school weeks, then the same weeks 52, 104, ... weeks later."""
+    if not weeks:
+        return ()
+    return tuple(
+        weeks[k % len(weeks)] + PROJECTED_WEEK_SHIFT * (k // len(weeks)) for k in range(count)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Travel and priority
+# ---------------------------------------------------------------------------------------------
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def estimated_one_way_minutes(person: Person, school: School, settings: CaseloadSettings) -> int:
+    """One-way minutes from a person's base to a school: km as the crow flies x road_factor / speed."""
+    km = haversine_km(person.base_lat, person.base_lon, school.lat, school.lon)
+    return round(km * settings.road_factor / settings.travel_speed_kmh * 60)
+
+
+def travel_table(scenario: Scenario) -> dict[tuple[str, int], int]:
+    """travel_minutes.csv as a look-up: (person_id, school_urn) -> one-way minutes."""
+    return {(t.person_id, t.school_urn): t.minutes for t in scenario.travel}
+
+
+def one_way_minutes(
+    scenario: Scenario,
+    person: Person,
+    school: School,
+    table: Mapping[tuple[str, int], int] | None = None,
+) -> int:
+    """One-way travel minutes: travel_minutes.csv where it gives them, else the estimate.
+
+    Pass `table` (from `travel_table`) when asking many times.
+    """
+    given = (travel_table(scenario) if table is None else table).get((person.person_id, school.urn))
+    if given is not None:
+        return given
+    return estimated_one_way_minutes(person, school, scenario.settings.caseload)
+
+
+def weekly_travel_minutes(
+    scenario: Scenario,
+    person: Person,
+    school: School,
+    table: Mapping[tuple[str, int], int] | None = None,
+) -> int:
+    """Travel a weekly visit costs: there and back."""
+    return 2 * one_way_minutes(scenario, person, school, table)
+
+
+def priority_weight(agreement: Agreement, school: School, settings: CaseloadSettings) -> int:
+    """A case's weight: the base weight plus the LAC, statutory (EHCP/SSEN), early-years and urgent weights that apply."""
+    weight = settings.weight_base
+    if agreement.lac:
+        weight += settings.weight_lac
+    if agreement.sen_stage.statutory:
+        weight += settings.weight_statutory
+    if school.phase == Phase.EARLY_YEARS:
+        weight += settings.weight_early_years
+    if agreement.priority == 1:
+        weight += settings.weight_urgent
+    return weight
+
+
+def team_label(team: str, pools: Iterable[str]) -> str:
+    """`the HI pool` or `the Swale team`, for reasons a coordinator can pass on."""
+    return f"the {team} pool" if team in set(pools) else f"the {team} team"
+
+
+# ---------------------------------------------------------------------------------------------
+# The instance
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A decision for one case: the person (index into `CaseloadInstance.people`) and the start week."""
+
+    person: int
+    start: int
+
+
+@dataclass(frozen=True)
+class Option:
+    """A person who may take a case, what a weekly visit costs, and the weeks the case could start.
+
+    `travel_minutes` is weekly travel, both ways; `neighbour_cost` is the weekly cost (in minutes, set by
+    `neighbour_cost_minutes`) of a neighbouring district team taking the case, 0 in the case's own team.
+    `starts` are the start weeks (ascending, all `< horizon`) at which this person alone, with the support
+    already running, has room for the case in every week it runs.
+    """
+
+    person: int
+    travel_minutes: int
+    neighbour_cost: int = 0
+    starts: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class FixedSupport:
+    """Support that is never moved (running, finished, or started before `today`): who, and the weeks it uses."""
+
+    person: int
+    weeks: tuple[int, ...]
+    """Week indices it occupies (any it has in the modelled weeks)."""
+    travel_minutes: int
+    start: date
+    end: date
+    status: PlanStatus
+
+
+@dataclass(frozen=True)
+class CaseData:
+    """One agreement as the engines see it."""
+
+    case_id: str
+    team: str
+    """The team that serves the case: its county pool, or its school's district."""
+    district: str
+    need_type: str
+    agreed_on: date
+    agreed_week: int
+    """The first school week starting on or after the agreement date; waiting is counted from it."""
+    release: int
+    """The earliest start week: `agreed_week` plus the lead time (and not before `today`)."""
+    weeks: int
+    minutes_per_week: int
+    weight: int
+    options: tuple[Option, ...] = ()
+    """Eligible people (specialism and team rules), each with its feasible start weeks (maybe none);
+    none for fixed support, which keeps its person."""
+    allowed_teams: tuple[str, ...] = ()
+    """The case's own team, then any neighbouring district teams allowed to take it."""
+    consent_plannable: bool = True
+    fixed: FixedSupport | None = None
+    planned: Placement | None = None
+    """Where the current plan has it (planned, not yet running); person -1 if that person has gone."""
+    wait_reason: str | None = None
+    """Why it cannot be planned at all (consent no; no one with the specialism; agreed too late)."""
+    release_in_year: bool = True
+    """Whether the release week is a week of the year."""
+
+    @property
+    def plannable(self) -> bool:
+        """Open to the engines: not fixed and with no reason to wait whatever the plan."""
+        return self.fixed is None and self.wait_reason is None
+
+    @property
+    def counted(self) -> bool:
+        """Counted in the objectives: not fixed, consent given (or an exception), startable in the year."""
+        return self.fixed is None and self.consent_plannable and self.release_in_year
+
+    def option_for(self, person: int) -> Option | None:
+        """The option of a person, if they may take the case."""
+        for option in self.options:
+            if option.person == person:
+                return option
+        return None
+
+    def demand(self, option: Option) -> int:
+        """Minutes a week the case uses of the option's person: support plus travel."""
+        return self.minutes_per_week + option.travel_minutes
+
+
+@dataclass(frozen=True)
+class PersonData:
+    """A person who gives casework: team, specialisms and weekly capacity (minutes) in each modelled week."""
+
+    person_id: str
+    team: str
+    specialisms: tuple[str, ...]
+    minutes_per_week: int
+    capacity: tuple[int, ...]
+    """Minutes per modelled week: minutes_per_week x available days / 5 (term days less bank holidays, closures and leave)."""
+
+
+@dataclass(frozen=True)
+class CaseloadInstance:
+    """Everything an engine needs: weeks, people with weekly capacity, and cases with their options."""
+
+    week_starts: tuple[date, ...]
+    """Mondays of every modelled week: the `horizon` school weeks of the year, then projected weeks."""
+    horizon: int
+    people: tuple[PersonData, ...]
+    cases: tuple[CaseData, ...]
+    pools: tuple[str, ...] = ()
+
+    @property
+    def modelled_weeks(self) -> int:
+        """Number of modelled weeks (year plus projection)."""
+        return len(self.week_starts)
+
+    @cached_property
+    def person_index(self) -> dict[str, int]:
+        """Index of each person id."""
+        return {p.person_id: i for i, p in enumerate(self.people)}
+
+    @cached_property
+    def case_index(self) -> dict[str, int]:
+        """Index of each case id."""
+        return {c.case_id: i for i, c in enumerate(self.cases)}
+
+    @cached_property
+    def teams(self) -> tuple[str, ...]:
+        """Teams of the people, in first-seen order."""
+        return tuple(dict.fromkeys(p.team for p in self.people))
+
+    @cached_property
+    def fixed_load(self) -> tuple[tuple[int, ...], ...]:
+        """Per person, per modelled week: minutes used by support that is never moved."""
+        load = [[0] * self.modelled_weeks for _ in self.people]
+        for case in self.cases:
+            if case.fixed is None:
+                continue
+            for w in case.fixed.weeks:
+                load[case.fixed.person][w] += case.minutes_per_week + case.fixed.travel_minutes
+        return tuple(tuple(row) for row in load)
+
+    @cached_property
+    def free_capacity(self) -> tuple[tuple[int, ...], ...]:
+        """Per person, per modelled week: capacity less fixed load (never below 0)."""
+        return tuple(
+            tuple(max(0, c - f) for c, f in zip(p.capacity, fixed, strict=True))
+            for p, fixed in zip(self.people, self.fixed_load, strict=True)
+        )
+
+    def horizon_capacity(self, person: int) -> int:
+        """A person's minutes over the year's school weeks (the denominator of utilisation)."""
+        return sum(self.people[person].capacity[: self.horizon])
+
+    def weeks_in_year(self, start: int, weeks: int) -> int:
+        """How many of `weeks` weeks from `start` fall in the year."""
+        return max(0, min(start + weeks, self.horizon) - start)
+
+    def end_week(self, case: CaseData, start: int) -> int:
+        """The last week a case started at `start` runs."""
+        return start + case.weeks - 1
+
+    def week_date(self, week: int) -> date:
+        """The Monday of a modelled week (projected past the modelled weeks if need be)."""
+        if week < self.modelled_weeks:
+            return self.week_starts[week]
+        return projected_week_starts(self.week_starts[: self.horizon], week + 1)[week]
+
+    def holding(self, held: Mapping[int, Placement]) -> CaseloadInstance:
+        """The instance with the `held` cases fixed where they are (their minutes reserved, as for
+        running support) and every other case's feasible start weeks worked out again."""
+        cases = list(self.cases)
+        for c, placement in held.items():
+            case = cases[c]
+            option = case.option_for(placement.person)
+            assert option is not None, f"{case.case_id}: person {placement.person} may not take it"
+            last = placement.start + case.weeks - 1
+            fixed = FixedSupport(
+                person=placement.person,
+                weeks=tuple(range(placement.start, min(last + 1, self.modelled_weeks))),
+                travel_minutes=option.travel_minutes,
+                start=self.week_date(placement.start),
+                end=self.week_date(last) + timedelta(days=DAYS_PER_WEEK - 1),
+                status=PlanStatus.PLANNED,
+            )
+            cases[c] = replace(case, options=(), fixed=fixed, planned=None)
+        free = replace(self, cases=tuple(cases)).free_capacity
+        for c, case in enumerate(cases):
+            if case.fixed is None:
+                options = tuple(
+                    replace(
+                        o,
+                        starts=_feasible_starts(
+                            free[o.person], case.demand(o), case.release, self.horizon, case.weeks
+                        ),
+                    )
+                    for o in case.options
+                )
+                cases[c] = replace(case, options=options)
+        return replace(self, cases=tuple(cases))
+
+    def components(self) -> list[CaseloadInstance]:
+        """Independent parts: teams linked by a case one of them may take; each as its own instance.
+
+        With no neighbour teams these are the district teams and the county pools, one each.
+        """
+        parent: dict[str, str] = {t: t for t in self.teams}
+
+        def find(team: str) -> str:
+            while parent[team] != team:
+                parent[team] = parent[parent[team]]
+                team = parent[team]
+            return team
+
+        def union(a: str, b: str) -> None:
+            parent.setdefault(a, a)
+            parent.setdefault(b, b)
+            parent[find(a)] = find(b)
+
+        for case in self.cases:
+            parent.setdefault(case.team, case.team)
+            for option in case.options:
+                union(case.team, self.people[option.person].team)
+            if case.fixed is not None:
+                union(case.team, self.people[case.fixed.person].team)
+        groups: dict[str, list[str]] = defaultdict(list)
+        for team in parent:
+            groups[find(team)].append(team)
+        return [self.subset(teams) for teams in groups.values()]
+
+    def subset(self, teams: Iterable[str]) -> CaseloadInstance:
+        """The part of the instance for `teams`: their people and the cases they serve, re-indexed."""
+        chosen = set(teams)
+        keep = [i for i, p in enumerate(self.people) if p.team in chosen]
+        new_index = {old: new for new, old in enumerate(keep)}
+        cases = []
+        for case in self.cases:
+            if case.team not in chosen:
+                continue
+            options = tuple(
+                Option(new_index[o.person], o.travel_minutes, o.neighbour_cost, o.starts)
+                for o in case.options
+                if o.person in new_index
+            )
+            fixed = case.fixed
+            if fixed is not None:
+                fixed = replace(fixed, person=new_index[fixed.person])
+            planned = case.planned
+            if planned is not None:
+                planned = Placement(new_index.get(planned.person, -1), planned.start)
+            cases.append(replace(case, options=options, fixed=fixed, planned=planned))
+        return CaseloadInstance(
+            week_starts=self.week_starts,
+            horizon=self.horizon,
+            people=tuple(self.people[i] for i in keep),
+            cases=tuple(cases),
+            pools=self.pools,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Building
+# ---------------------------------------------------------------------------------------------
+
+
+def scaled_minutes(
+    scenario: Scenario, capacity_override: Mapping[str, int] | None
+) -> dict[str, int]:
+    """Each person's weekly casework minutes, with a team's total replaced (pro rata) where overridden."""
+    minutes = {p.person_id: p.minutes_per_week for p in scenario.people}
+    for team, total in (capacity_override or {}).items():
+        members = [p for p in scenario.people if p.team == team and p.minutes_per_week > 0]
+        current = sum(p.minutes_per_week for p in members)
+        for p in members:
+            minutes[p.person_id] = round(total * p.minutes_per_week / current)
+    return minutes
+
+
+def _capacity(
+    scenario: Scenario,
+    person: Person,
+    minutes_per_week: int,
+    weeks: Sequence[date],
+    horizon: int,
+    days: set[date],
+) -> tuple[int, ...]:
+    closed = {c.date for c in scenario.closures if c.applies_to(person.team)}
+    leave = [u for u in scenario.unavailability if u.person_id == person.person_id]
+    capacity = []
+    for index, monday in enumerate(weeks):
+        if index >= horizon:
+            capacity.append(minutes_per_week)
+            continue
+        available = 0
+        for offset in range(DAYS_PER_WEEK):
+            day = monday + timedelta(days=offset)
+            if day in days and day not in closed and not any(u.covers(day) for u in leave):
+                available += 1
+        capacity.append(minutes_per_week * available // DAYS_PER_WEEK)
+    return tuple(capacity)
+
+
+def _feasible_starts(
+    free: Sequence[int], demand: int, release: int, horizon: int, weeks: int
+) -> tuple[int, ...]:
+    """Start weeks in `release .. horizon - 1` with `demand` free minutes in each of the `weeks` weeks run."""
+    bad_before = [0]
+    for minutes in free:
+        bad_before.append(bad_before[-1] + (minutes < demand))
+    return tuple(
+        s
+        for s in range(release, horizon)
+        if s + weeks <= len(free) and bad_before[s + weeks] == bad_before[s]
+    )
+
+
+def build_instance(
+    scenario: Scenario,
+    *,
+    capacity_override: Mapping[str, int] | None = None,
+    today: date | None = None,
+    current_plan: Sequence[PlannedSupport] | None = None,
+) -> CaseloadInstance:
+    """The caseload instance of a scenario.
+
+    `capacity_override` maps a team to its total minutes a week (members scaled pro rata).
+    `current_plan` defaults to the scenario's: running and finished rows (and, with `today`, rows that
+    started before it) are fixed; planned rows are recorded in `CaseData.planned` for a rebalance.
+    `today` also keeps new starts from the week of `today` on.
+    """
+    settings = scenario.settings.caseload
+    pools = tuple(p.value for p in scenario.pools)
+    year_weeks = school_weeks(scenario)
+    horizon = len(year_weeks)
+    plan_rows = {
+        row.case_id: row
+        for row in (scenario.current_plan if current_plan is None else current_plan)
+    }
+    longest = max(
+        [a.weeks for a in scenario.agreements]
+        + [_weeks_spanned(row, year_weeks) for row in plan_rows.values()]
+        + [1]
+    )
+    week_starts = projected_week_starts(year_weeks, horizon + longest)
+    days = set(school_days(scenario))
+    table = travel_table(scenario)
+    minutes = scaled_minutes(scenario, capacity_override)
+    fixed_people = {row.person_id for row in plan_rows.values() if _is_fixed(row, today)}
+    people_src = [
+        p for p in scenario.people if minutes[p.person_id] > 0 or p.person_id in fixed_people
+    ]
+    people = tuple(
+        PersonData(
+            person_id=p.person_id,
+            team=p.team,
+            specialisms=tuple(s.value for s in p.specialisms),
+            minutes_per_week=minutes[p.person_id],
+            capacity=_capacity(scenario, p, minutes[p.person_id], week_starts, horizon, days),
+        )
+        for p in people_src
+    )
+    person_index = {p.person_id: i for i, p in enumerate(people)}
+    today_week = first_week_on_or_after(year_weeks, today) if today is not None else 0
+
+    # Fixed support first: it decides the free minutes every option's starts are computed from.
+    fixed_by_case: dict[str, FixedSupport] = {}
+    fixed_load = [[0] * len(week_starts) for _ in people]
+    agreements = {a.case_id: a for a in scenario.agreements}
+    for case_id, row in plan_rows.items():
+        if not _is_fixed(row, today) or case_id not in agreements:
+            continue
+        agreement = agreements[case_id]
+        person = scenario.person_by_id[row.person_id]
+        school = scenario.school_by_urn[agreement.school_urn]
+        p = person_index[row.person_id]
+        first, last = week_start(row.start), row.end
+        occupied = tuple(w for w, monday in enumerate(week_starts) if first <= monday <= last)
+        travel = weekly_travel_minutes(scenario, person, school, table)
+        status = row.status if row.status != PlanStatus.PLANNED else PlanStatus.RUNNING
+        fixed_by_case[case_id] = FixedSupport(p, occupied, travel, row.start, row.end, status)
+        for w in occupied:
+            fixed_load[p][w] += agreement.minutes_per_week + travel
+    free = [
+        [max(0, c - f) for c, f in zip(person.capacity, load, strict=True)]
+        for person, load in zip(people, fixed_load, strict=True)
+    ]
+
+    cases = []
+    for agreement in scenario.agreements:
+        school = scenario.school_by_urn[agreement.school_urn]
+        team = scenario.team_of(agreement)
+        pooled = agreement.need_type in scenario.pools
+        allowed = (team,) if pooled else (team, *settings.neighbour_teams.get(team, ()))
+        agreed_week = first_week_on_or_after(year_weeks, agreement.agreed_on)
+        release = max(agreed_week + settings.lead_time_weeks, today_week)
+        options = []
+        for rank, allowed_team in enumerate(allowed):
+            for i, member in enumerate(people):
+                if member.team != allowed_team or member.minutes_per_week <= 0:
+                    continue
+                if agreement.need_type.value not in member.specialisms:
+                    continue
+                travel = weekly_travel_minutes(scenario, people_src[i], school, table)
+                starts = _feasible_starts(
+                    free[i],
+                    agreement.minutes_per_week + travel,
+                    release,
+                    horizon,
+                    agreement.weeks,
+                )
+                cost = settings.neighbour_cost_minutes if rank > 0 else 0
+                options.append(Option(i, travel, cost, starts))
+        fixed = fixed_by_case.get(agreement.case_id)
+        if fixed is not None:
+            options = []  # running support keeps its person: there is nothing to choose
+        planned = None
+        plan_row = plan_rows.get(agreement.case_id)
+        if fixed is None and plan_row is not None and plan_row.status == PlanStatus.PLANNED:
+            planned = Placement(
+                person_index.get(plan_row.person_id, -1),
+                week_containing(year_weeks, plan_row.start),
+            )
+        reason = None
+        if fixed is None:
+            reason = _wait_reason(
+                agreement, team, allowed, options, release, horizon, settings, pools
+            )
+        cases.append(
+            CaseData(
+                case_id=agreement.case_id,
+                team=team,
+                district=school.district,
+                need_type=agreement.need_type.value,
+                agreed_on=agreement.agreed_on,
+                agreed_week=agreed_week,
+                release=release,
+                weeks=agreement.weeks,
+                minutes_per_week=agreement.minutes_per_week,
+                weight=priority_weight(agreement, school, settings),
+                options=tuple(options),
+                allowed_teams=allowed,
+                consent_plannable=agreement.consent.plannable,
+                fixed=fixed,
+                planned=planned,
+                wait_reason=reason,
+                release_in_year=release < horizon,
+            )
+        )
+    return CaseloadInstance(
+        week_starts=week_starts,
+        horizon=horizon,
+        people=people,
+        cases=tuple(cases),
+        pools=pools,
+    )
+
+
+def _is_fixed(row: PlannedSupport, today: date | None) -> bool:
+    """Running and finished support is never moved, nor planned support that started before today."""
+    if row.status in (PlanStatus.RUNNING, PlanStatus.FINISHED):
+        return True
+    return today is not None and row.start < today
+
+
+def _weeks_spanned(row: PlannedSupport, weeks: Sequence[date]) -> int:
+    first = week_containing(weeks, row.start)
+    last = week_containing(weeks, row.end + timedelta(days=1))
+    return max(1, last - first + 1)
+
+
+def _wait_reason(
+    agreement: Agreement,
+    team: str,
+    allowed: Sequence[str],
+    options: Sequence[Option],
+    release: int,
+    horizon: int,
+    settings: CaseloadSettings,
+    pools: Sequence[str],
+) -> str | None:
+    if not agreement.consent.plannable:
+        return "consent is 'no': the case is kept on record and never planned"
+    if not options:
+        where = team_label(team, pools)
+        if len(allowed) > 1:
+            where += " or the neighbouring teams (" + ", ".join(allowed[1:]) + ")"
+        return f"no one in {where} has the {agreement.need_type.value} specialism"
+    if release >= horizon:
+        return (
+            f"agreed on {agreement.agreed_on.isoformat()}: with the lead time of "
+            f"{settings.lead_time_weeks} school week(s) it cannot start before the year ends"
+        )
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring any plan on the instance (for every engine)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Objectives:
+    """The caseload objectives, each minimised, strictly in this order.
+
+    Over counted cases (`CaseData.counted`), with w the priority weight and a the agreed week:
+    1. `not_started`: sum of w over cases not started in the year;
+    2. `waiting`: sum of w x (start - a), a case not started counting (horizon - a);
+    3. `travel` + `neighbour`: sum over started cases of weekly travel (resp. neighbour cost) x weeks;
+    4. `balance`: sum over teams of the team's highest utilisation, in per mille, where a person's
+       utilisation is ceil(1000 x minutes used in the year's weeks / capacity in the year's weeks).
+    """
+
+    not_started: int
+    waiting: int
+    travel: int
+    neighbour: int
+    balance: int
+
+    @property
+    def levels(self) -> tuple[int, int, int, int]:
+        """The four level values in order (travel and neighbour cost share level 3)."""
+        return (self.not_started, self.waiting, self.travel + self.neighbour, self.balance)
+
+
+def person_loads(
+    instance: CaseloadInstance, placements: Mapping[int, Placement]
+) -> list[list[int]]:
+    """Per person, per modelled week: minutes used (support + travel), fixed support included."""
+    load = [list(row) for row in instance.fixed_load]
+    for c, placement in placements.items():
+        case = instance.cases[c]
+        option = case.option_for(placement.person)
+        travel = option.travel_minutes if option is not None else 0
+        for w in range(placement.start, min(placement.start + case.weeks, instance.modelled_weeks)):
+            load[placement.person][w] += case.minutes_per_week + travel
+    return load
+
+
+def team_utilisation(instance: CaseloadInstance, loads: Sequence[Sequence[int]]) -> dict[str, int]:
+    """Per team: the highest per-mille utilisation of the year's weeks among its members."""
+    best: dict[str, int] = {}
+    for i, person in enumerate(instance.people):
+        capacity = instance.horizon_capacity(i)
+        if capacity <= 0:
+            continue
+        used = sum(loads[i][: instance.horizon])
+        utilisation = -(-PER_MILLE * used // capacity)
+        best[person.team] = max(best.get(person.team, 0), utilisation)
+    return best
+
+
+def evaluate(instance: CaseloadInstance, placements: Mapping[int, Placement]) -> Objectives:
+    """Score a choice of placements (case index -> person and start) on the four objectives."""
+    not_started = waiting = travel = neighbour = 0
+    for c, case in enumerate(instance.cases):
+        if not case.counted:
+            continue
+        placement = placements.get(c)
+        if placement is None:
+            not_started += case.weight
+            waiting += case.weight * (instance.horizon - case.agreed_week)
+            continue
+        option = case.option_for(placement.person)
+        assert option is not None, f"{case.case_id}: person {placement.person} is not an option"
+        waiting += case.weight * (placement.start - case.agreed_week)
+        travel += option.travel_minutes * case.weeks
+        neighbour += option.neighbour_cost * case.weeks
+    balance = sum(team_utilisation(instance, person_loads(instance, placements)).values())
+    return Objectives(not_started, waiting, travel, neighbour, balance)
+
+
+def placement_errors(instance: CaseloadInstance, placements: Mapping[int, Placement]) -> list[str]:
+    """Every hard rule a choice of placements breaks (empty when it is feasible)."""
+    errors = []
+    for c, placement in placements.items():
+        case = instance.cases[c]
+        if not case.plannable:
+            errors.append(f"{case.case_id}: cannot be planned ({case.wait_reason or 'fixed'})")
+            continue
+        option = case.option_for(placement.person)
+        if option is None:
+            errors.append(f"{case.case_id}: person {placement.person} may not take it")
+        elif placement.start < case.release or placement.start >= instance.horizon:
+            errors.append(f"{case.case_id}: start week {placement.start} outside release..horizon")
+    loads = person_loads(instance, placements)
+    busy = _new_support_weeks(instance, placements)
+    for p, person in enumerate(instance.people):
+        for w, used in enumerate(loads[p]):
+            if used > person.capacity[w] and (p, w) in busy:
+                errors.append(
+                    f"{person.person_id}: week {w} uses {used} of {person.capacity[w]} minutes"
+                )
+    return errors
+
+
+def _new_support_weeks(
+    instance: CaseloadInstance, placements: Mapping[int, Placement]
+) -> set[tuple[int, int]]:
+    busy: set[tuple[int, int]] = set()
+    for c, placement in placements.items():
+        end = min(placement.start + instance.cases[c].weeks, instance.modelled_weeks)
+        busy.update((placement.person, w) for w in range(placement.start, end))
+    return busy

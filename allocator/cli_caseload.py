@@ -1,0 +1,268 @@
+"""`lift assign` and `lift rebalance`: a thin face over allocator.caseload (parse, call, render).
+
+`run_demo` is the caseload step of `lift demo`: it plans the scenario's caseload and writes its outputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from allocator.caseload import ENGINES, CaseloadOutcome, RebalanceOutcome, plan_caseload, rebalance
+from allocator.caseload_data import team_label
+from allocator.io import read_scenario
+from allocator.io.caseload_export import read_assignments, read_new_agreements, write_caseload
+from allocator.model import Scenario, ScenarioError
+from allocator.model.caseload_result import WaitStats
+from allocator.paths import KENT
+from allocator.progress import solve_progress
+from allocator.solve import SolveParams
+
+DEMO_SECONDS = 10.0
+"""The caseload's share of `lift demo`'s time (all three jobs together aim for under 30 s)."""
+SHOWN_WAITING = 8
+
+console = Console()
+
+assign_app = typer.Typer(
+    help="Allocate each team's time to the agreed cases; write assignments, waits and load.",
+    add_completion=False,
+)
+rebalance_app = typer.Typer(
+    help="Fit new agreements into a current plan, moving as little as possible.",
+    add_completion=False,
+)
+
+ScenarioOpt = Annotated[
+    Path, typer.Option("--scenario", "-s", help="Scenario folder (default: the embedded Kent one).")
+]
+OutOpt = Annotated[Path, typer.Option("--out", help="Folder to write the outputs to.")]
+TimeOpt = Annotated[
+    float, typer.Option("--time-limit", help="Seconds for the solver, all teams together.", min=0.5)
+]
+EngineOpt = Annotated[
+    str, typer.Option("--engine", help="auto (the measured winner), time-indexed or interval.")
+]
+WorkersOpt = Annotated[int, typer.Option("--workers", help="Solver threads.", min=1, max=64)]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Solver random seed.")]
+
+
+@contextmanager
+def _problems_exit(out: Console) -> Iterator[None]:
+    """Scenario and input-file problems: each as a line, then exit 2."""
+    try:
+        yield
+    except ScenarioError as error:
+        out.print(f"[bold red]{len(error.problems)} problem(s):[/]")
+        for problem in error.problems:
+            out.print(f"  - {problem}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _load(folder: Path, out: Console) -> Scenario:
+    with _problems_exit(out):
+        return read_scenario(folder)
+
+
+def _weeks(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _wait_table(title: str, rows: tuple[WaitStats, ...]) -> Table:
+    table = Table(title=title)
+    for column in ("", "cases", "started", "median wait", "90th pct wait", "mean wait"):
+        table.add_column(column, justify="left" if not column else "right")
+    for r in rows:
+        table.add_row(
+            r.group,
+            str(r.cases),
+            str(r.started),
+            _weeks(r.median_wait_weeks),
+            _weeks(r.p90_wait_weeks),
+            _weeks(r.mean_wait_weeks),
+        )
+    return table
+
+
+def print_kpis(outcome: CaseloadOutcome, out: Console) -> None:
+    """Cases started, waits by district and need type (school weeks), utilisation by team."""
+    k = outcome.kpis
+    gap = "-" if outcome.gap is None else f"{outcome.gap:.2%}"
+    summary = Table(title="Caseload")
+    for column in ("agreements", "started", "waiting", "median wait", "90th pct wait", "mean wait"):
+        summary.add_column(column, justify="right")
+    summary.add_column("gap to bound", justify="right")
+    summary.add_column("time", justify="right")
+    summary.add_row(
+        str(k.agreements),
+        str(k.started),
+        str(k.waiting),
+        _weeks(k.median_wait_weeks),
+        _weeks(k.p90_wait_weeks),
+        _weeks(k.mean_wait_weeks),
+        gap,
+        f"{outcome.wall_time:.1f} s",
+    )
+    out.print(summary)
+    out.print(
+        _wait_table("Waits by district (school weeks from agreement to start)", k.by_district)
+    )
+    out.print(_wait_table("Waits by need type (school weeks)", k.by_need_type))
+    teams = Table(title="Utilisation by team (school weeks of the year)")
+    for column in ("team", "people", "utilisation", "busiest member"):
+        teams.add_column(column, justify="left" if column == "team" else "right")
+    for t in k.teams:
+        teams.add_row(t.team, str(t.people), f"{t.utilisation:.0%}", f"{t.highest_utilisation:.0%}")
+    out.print(teams)
+    _print_waiting(outcome, out)
+    verdict = "[green]no hard rule broken[/]" if outcome.check.ok else "[red]hard rules broken[/]"
+    out.print(f"Independent check: {verdict} ({len(outcome.check.breaches)} breach(es)).")
+    for breach in outcome.check.breaches[:10]:
+        out.print(f"  - {breach}", markup=False, highlight=False)
+
+
+def _print_waiting(outcome: CaseloadOutcome, out: Console) -> None:
+    waiting = outcome.plan.waiting
+    if not waiting:
+        return
+    weight = {c.case_id: c.weight for c in outcome.instance.cases}
+    # Cases the plan could start with more time first (they have help), highest priority first.
+    shown = sorted(waiting, key=lambda w: (w.help is None, -weight.get(w.case_id, 0), w.case_id))[
+        :SHOWN_WAITING
+    ]
+    table = Table(title=f"Waiting cases ({len(waiting)}), those more time would start first")
+    for column in ("case", "why", "what would start it sooner"):
+        table.add_column(column)
+    pools = outcome.instance.pools
+    for w in shown:
+        help_ = w.help.sentence(team_label(w.help.team, pools)) if w.help else "-"
+        table.add_row(w.case_id, w.reason, help_)
+    out.print(table)
+
+
+def _capacity_from_staffing(scenario: Scenario) -> Mapping[str, int]:
+    from allocator.staffing import allocate_staffing, team_capacity_from_staffing
+
+    return team_capacity_from_staffing(scenario, allocate_staffing(scenario))
+
+
+@assign_app.callback(invoke_without_command=True)
+def assign(
+    scenario_dir: ScenarioOpt = KENT,
+    district: Annotated[
+        str | None, typer.Option("--district", help="Plan one district (its team and cases).")
+    ] = None,
+    out: OutOpt = Path("out/caseload"),
+    time_limit: TimeOpt = 30.0,
+    engine: EngineOpt = "auto",
+    capacity_from_staffing: Annotated[
+        bool,
+        typer.Option(
+            "--capacity-from-staffing",
+            help="Size each team by the staffing formula's allocation instead of people.csv.",
+        ),
+    ] = False,
+    workers: WorkersOpt = 2,
+    seed: SeedOpt = 0,
+) -> None:
+    """Plan the caseload: who supports each agreed case from when, and why any case waits."""
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"expected one of {', '.join(ENGINES)}", param_hint="--engine")
+    scenario = _load(scenario_dir, console)
+    params = SolveParams(time_limit=time_limit, workers=workers, seed=seed)
+    with _problems_exit(console):
+        override = _capacity_from_staffing(scenario) if capacity_from_staffing else None
+        with solve_progress(console, "Planning the caseload") as progress:
+            outcome = plan_caseload(
+                scenario,
+                params,
+                district=district,
+                engine=engine,
+                capacity_override=override,
+                progress=progress,
+            )
+    paths = write_caseload(outcome, out)
+    print_kpis(outcome, console)
+    console.print(f"[green]Wrote {len(paths)} files to {out}/[/]")
+    if not outcome.check.ok:
+        raise typer.Exit(1)
+
+
+@rebalance_app.callback(invoke_without_command=True)
+def rebalance_command(
+    plan: Annotated[
+        Path, typer.Option("--plan", help="The current plan: an assignments.csv.", exists=False)
+    ],
+    new: Annotated[
+        Path | None,
+        typer.Option("--new", help="New agreements, with the agreements.csv columns."),
+    ] = None,
+    scenario_dir: ScenarioOpt = KENT,
+    out: OutOpt = Path("out/rebalance"),
+    today: Annotated[
+        str | None,
+        typer.Option("--today", help="YYYY-MM-DD: support started before it counts as running."),
+    ] = None,
+    time_limit: TimeOpt = 10.0,
+    engine: EngineOpt = "auto",
+    workers: WorkersOpt = 2,
+    seed: SeedOpt = 0,
+) -> None:
+    """Fit new agreements into the current plan; write the new plan and changes.csv with reasons."""
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"expected one of {', '.join(ENGINES)}", param_hint="--engine")
+    try:
+        day = date.fromisoformat(today) if today else None
+    except ValueError:
+        raise typer.BadParameter("expected a date as YYYY-MM-DD", param_hint="--today") from None
+    scenario = _load(scenario_dir, console)
+    params = SolveParams(time_limit=time_limit, workers=workers, seed=seed)
+    with _problems_exit(console):
+        current = read_assignments(plan)
+        agreements = read_new_agreements(new) if new is not None else []
+        with solve_progress(console, "Rebalancing") as progress:
+            result = rebalance(
+                scenario, current, agreements, params, day, engine=engine, progress=progress
+            )
+    paths = write_caseload(result.outcome, out, result.changes)
+    print_changes(result, console)
+    console.print(f"[green]Wrote {len(paths)} files to {out}/[/]")
+    if not result.outcome.check.ok:
+        raise typer.Exit(1)
+
+
+def print_changes(result: RebalanceOutcome, out: Console) -> None:
+    """The changes a rebalance makes, and whether their number is proven least."""
+    proof = "proven least" if result.proven_minimal else "not proven least in the time"
+    out.print(
+        f"{result.moved} planned case(s) moved ({proof}); "
+        f"{sum(1 for c in result.changes if c.is_new)} new agreement(s); "
+        f"{result.outcome.wall_time:.2f} s."
+    )
+    if result.changes:
+        table = Table(title="Changes")
+        for column in ("case", "before", "after", "reason"):
+            table.add_column(column)
+        for c in result.changes:
+            before = f"{c.before_person or '-'} {c.before_start or ''}".strip()
+            after = f"{c.after_person or '-'} {c.after_start or ''}".strip()
+            table.add_row(c.case_id, before, after, c.reason)
+        out.print(table)
+
+
+def run_demo(scenario: Scenario, out: Path, console: Console) -> None:
+    """The caseload step of `lift demo`: plan the scenario's caseload, print KPIs, write outputs."""
+    params = SolveParams(time_limit=DEMO_SECONDS, workers=2, seed=0)
+    with solve_progress(console, "Planning the caseload") as progress:
+        outcome = plan_caseload(scenario, params, progress=progress)
+    folder = out / "caseload"
+    paths = write_caseload(outcome, folder)
+    print_kpis(outcome, console)
+    console.print(f"Caseload: wrote {len(paths)} files to {folder}/")

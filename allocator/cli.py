@@ -115,20 +115,32 @@ def _rota_demo(scenario: Scenario, out: Path, console: Console) -> None:
     run_demo(scenario, out / "rota", console)
 
 
+def _caseload_demo(scenario: Scenario, out: Path, console: Console) -> None:
+    from allocator.cli_caseload import run_demo
+
+    console.rule("Caseload")
+    run_demo(scenario, out / "caseload", console)
+
+
 def _demo_steps() -> list[DemoStep]:
     """The jobs `lift demo` runs, in order."""
-    return [_rota_demo, _staffing_demo]
+    return [_rota_demo, _caseload_demo, _staffing_demo]
 
 
 def _mount() -> None:
     """Attach each job's commands (each lives beside its own face code)."""
     from allocator.cli_bench import bench_app
+    from allocator.cli_caseload import assign_app, rebalance_app
     from allocator.cli_rota import rota_app
     from allocator.cli_staffing import staffing_app
+    from api.cli import service_app
 
     app.add_typer(rota_app, name="rota")
+    app.add_typer(assign_app, name="assign")
+    app.add_typer(rebalance_app, name="rebalance")
     app.add_typer(staffing_app, name="staffing")
     app.add_typer(bench_app, name="bench")
+    app.add_typer(service_app)
 
 
 _mount()

@@ -1,0 +1,258 @@
+"""The service's tables. Children appear only as pseudonymous case ids; people as staff ids."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAME = 200
+"""Longest district, team, group or venue name (as the domain model allows)."""
+
+
+def utcnow() -> datetime:
+    """Now in UTC, without a time zone (stored as UTC everywhere)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class User(Base):
+    """A person who signs in with a bearer token (stored only as its SHA-256)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(32))
+    district: Mapped[str | None] = mapped_column(String(NAME))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ScenarioRow(Base):
+    """A county scenario: everything of the folder except agreements and plans (stored apart)."""
+
+    __tablename__ = "scenarios"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME))
+    academic_year: Mapped[str] = mapped_column(String(16))
+    districts: Mapped[list[Any]] = mapped_column(JSON)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
+    """The validated `Scenario` as JSON, with no agreements and no current plan (loaded when used)."""
+    notes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class AgreementRow(Base):
+    """One child's case as agreed at a LIFT meeting (one row per case of a scenario)."""
+
+    __tablename__ = "agreements"
+    __table_args__ = (
+        UniqueConstraint("scenario_id", "case_id", name="uq_agreements_case"),
+        Index("ix_agreements_scope", "scenario_id", "district", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"))
+    case_id: Mapped[str] = mapped_column(String(64))
+    district: Mapped[str] = mapped_column(String(NAME))
+    school_urn: Mapped[int] = mapped_column(Integer)
+    need_type: Mapped[str] = mapped_column(String(8))
+    sen_stage: Mapped[str] = mapped_column(String(16))
+    lac: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent: Mapped[str] = mapped_column(String(600))
+    agreed_on: Mapped[date] = mapped_column(Date)
+    minutes_per_week: Mapped[int] = mapped_column(Integer)
+    weeks: Mapped[int] = mapped_column(Integer)
+    priority: Mapped[int] = mapped_column(Integer, default=3)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    """open, or closed (finished: kept until purged after its retention)."""
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class PlanRow(Base):
+    """A caseload plan (imported, planned or rebalanced) of some districts of a scenario."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"))
+    job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))
+    """import, plan or rebalance."""
+    districts: Mapped[list[Any]] = mapped_column(JSON)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    assignments: Mapped[list[AssignmentRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="AssignmentRow.id"
+    )
+    waiting: Mapped[list[WaitingRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="WaitingRow.id"
+    )
+    changes: Mapped[list[ChangeRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="ChangeRow.id"
+    )
+
+
+class AssignmentRow(Base):
+    """Who supports a case of a plan, from when to when."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[str] = mapped_column(String(64))
+    district: Mapped[str] = mapped_column(String(NAME))
+    person_id: Mapped[str] = mapped_column(String(64))
+    team: Mapped[str] = mapped_column(String(NAME))
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    minutes_per_week: Mapped[int] = mapped_column(Integer)
+    travel_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+
+
+class WaitingRow(Base):
+    """A case of a plan that is not started, with the reason and what would start it."""
+
+    __tablename__ = "waiting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[str] = mapped_column(String(64))
+    district: Mapped[str] = mapped_column(String(NAME))
+    reason: Mapped[str] = mapped_column(Text)
+    earliest_possible_start: Mapped[date | None] = mapped_column(Date)
+    help: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """What would start it sooner (team, extra minutes a week, from when), if anything would."""
+
+
+class ChangeRow(Base):
+    """What a rebalance changed for a case already planned (or newly planned)."""
+
+    __tablename__ = "changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[str] = mapped_column(String(64))
+    district: Mapped[str] = mapped_column(String(NAME))
+    before_person: Mapped[str | None] = mapped_column(String(64))
+    after_person: Mapped[str | None] = mapped_column(String(64))
+    before_start: Mapped[date | None] = mapped_column(Date)
+    after_start: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class RotaRow(Base):
+    """A solved meeting rota of some districts of a scenario."""
+
+    __tablename__ = "rotas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"))
+    job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    districts: Mapped[list[Any]] = mapped_column(JSON)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    meetings: Mapped[list[MeetingRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="MeetingRow.id"
+    )
+
+
+class MeetingRow(Base):
+    """One LIFT meeting of a rota."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rota_id: Mapped[int] = mapped_column(ForeignKey("rotas.id", ondelete="CASCADE"), index=True)
+    district: Mapped[str] = mapped_column(String(NAME))
+    group: Mapped[str] = mapped_column(String(NAME))
+    half_term: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column("date", Date)
+    weekday: Mapped[str] = mapped_column(String(16))
+    start: Mapped[str] = mapped_column(String(5))
+    end: Mapped[str] = mapped_column(String(5))
+    venue: Mapped[str] = mapped_column(String(NAME))
+    slot: Mapped[str] = mapped_column(String(NAME))
+    week: Mapped[int] = mapped_column(Integer)
+    attendees: Mapped[str] = mapped_column(Text, default="")
+
+
+class StaffingRow(Base):
+    """A staffing formula's result for a scenario."""
+
+    __tablename__ = "staffing_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(100))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class JobRow(Base):
+    """A solve job: what it runs, how far it has got, and where its result went."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    district: Mapped[str | None] = mapped_column(String(NAME))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    stage: Mapped[str] = mapped_column(String(200), default="")
+    objective: Mapped[float | None] = mapped_column(Float)
+    best_bound: Mapped[float | None] = mapped_column(Float)
+    message: Mapped[str] = mapped_column(Text, default="")
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    result_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditRow(Base):
+    """Who changed what and when; `detail` never holds names."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    scenario_id: Mapped[int | None] = mapped_column(Integer)
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,145 @@
+"""Typed dependencies: the session, the signed-in user and their scope, the scenario of a path."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from api.db.models import ScenarioRow, User
+from api.jobs import JobManager
+from api.security import Role, find_user
+from api.settings import Settings
+from api.store import ScenarioCache
+
+bearer = HTTPBearer(auto_error=False, description="The token `lift user add` printed.")
+
+
+def get_settings(request: Request) -> Settings:
+    """The app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session for one request; rolled back unless the route commits."""
+    with request.app.state.sessions() as session:
+        yield session
+
+
+def get_cache(request: Request) -> ScenarioCache:
+    """The validated-scenario cache."""
+    cache: ScenarioCache = request.app.state.cache
+    return cache
+
+
+def get_jobs(request: Request) -> JobManager:
+    """The solve-job manager."""
+    jobs: JobManager = request.app.state.jobs
+    return jobs
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+CacheDep = Annotated[ScenarioCache, Depends(get_cache)]
+JobsDep = Annotated[JobManager, Depends(get_jobs)]
+
+
+def current_user(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> User:
+    """The user of the bearer token; 401 when it is missing or wrong."""
+    user = find_user(session, credentials.credentials) if credentials is not None else None
+    if user is None:
+        raise HTTPException(
+            401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require(*roles: Role) -> Callable[[User], User]:
+    """A dependency admitting only `roles` (403 for the others)."""
+    allowed = {r.value for r in roles}
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in allowed:
+            raise HTTPException(403, f"needs the role {' or '.join(sorted(allowed))}")
+        return user
+
+    return check
+
+
+Officer = Annotated[User, Depends(require(Role.COUNTY_OFFICER))]
+Planner = Annotated[User, Depends(require(Role.COUNTY_OFFICER, Role.DISTRICT_COORDINATOR))]
+"""Who may change cases and run the rota and caseload planners."""
+StaffingReader = Annotated[User, Depends(require(Role.COUNTY_OFFICER, Role.VIEWER))]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The districts of a scenario a user may see."""
+
+    districts: tuple[str, ...]
+    county: bool
+    """True when the user sees every district."""
+
+    def allows(self, district: str | None) -> bool:
+        """Whether `district` is visible (None, the whole county, only for county-wide users)."""
+        return self.county if district is None else district in self.districts
+
+    def pick(self, district: str | None) -> tuple[str, ...]:
+        """The districts to show for an optional `district` filter; 404 outside the scope."""
+        if district is None:
+            return self.districts
+        if district not in self.districts:
+            raise HTTPException(404, f"district {district!r} not found")
+        return (district,)
+
+    def planning_district(self, district: str | None) -> str | None:
+        """The district a planner job covers: a coordinator's own; None (the county) for officers."""
+        if district is None:
+            if self.county:
+                return None
+            if len(self.districts) != 1:
+                raise HTTPException(404, "your district is not in this scenario")
+            return self.districts[0]
+        return self.pick(district)[0]
+
+
+def get_scenario(
+    session: SessionDep,
+    user: CurrentUser,
+    scenario_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
+) -> ScenarioRow:
+    """The scenario of the path; 404 if there is none."""
+    row = session.get(ScenarioRow, scenario_id)
+    if row is None:
+        raise HTTPException(404, f"scenario {scenario_id} not found")
+    return row
+
+
+ScenarioDep = Annotated[ScenarioRow, Depends(get_scenario)]
+
+
+def scope_of(user: User, scenario: ScenarioRow) -> Scope:
+    """The districts of `scenario` that `user` sees."""
+    names = tuple(scenario.districts)
+    if user.district is None:
+        return Scope(districts=names, county=True)
+    return Scope(districts=tuple(d for d in names if d == user.district), county=False)
+
+
+def get_scope(user: CurrentUser, scenario: ScenarioDep) -> Scope:
+    """The signed-in user's scope in the scenario of the path."""
+    return scope_of(user, scenario)
+
+
+ScopeDep = Annotated[Scope, Depends(get_scope)]

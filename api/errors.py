@@ -1,0 +1,197 @@
+"""Errors as the API reports them: 400 unparsable, 401, 403, 404, 409, 413, 422 with the field path.
+
+Every route documents the statuses it can return (`responses(...)`), so the OpenAPI document lists
+them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from allocator.model import Problem
+
+
+class ErrorMessage(BaseModel):
+    """An error for people."""
+
+    detail: str
+
+
+class FieldError(BaseModel):
+    """One invalid field: where (`loc`, e.g. ["body", "consent"]), what was wrong, and the input."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+    input: Any = None
+
+
+class ValidationFailed(BaseModel):
+    """Every invalid field of a request."""
+
+    detail: list[FieldError]
+
+
+_DESCRIPTIONS = {
+    400: "The body could not be parsed",
+    401: "Missing or wrong bearer token",
+    403: "Your role may not do this",
+    404: "Not found (or not in your district)",
+    409: "Conflicts with the current state",
+    413: "The body is larger than the service accepts",
+    422: "Invalid fields, each with its path",
+}
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the error statuses a route can return."""
+    return {
+        code: {
+            "model": ValidationFailed if code == 422 else ErrorMessage,
+            "description": _DESCRIPTIONS[code],
+        }
+        for code in codes
+    }
+
+
+def problems_as_errors(problems: Sequence[Problem]) -> list[FieldError]:
+    """Scenario problems as field errors: loc is ["body", "files", file, row, column]."""
+    errors = []
+    for p in problems:
+        loc: list[str | int] = ["body", "files", p.file]
+        if p.row is not None:
+            loc.append(p.row)
+        if p.column:
+            loc.append(p.column)
+        errors.append(FieldError(loc=loc, msg=p.expected, type="scenario_problem", input=p.value))
+    return errors
+
+
+def unprocessable(errors: Sequence[FieldError]) -> JSONResponse:
+    """A 422 response listing `errors`."""
+    return JSONResponse(
+        status_code=422, content=ValidationFailed(detail=list(errors)).model_dump(mode="json")
+    )
+
+
+class Unprocessable(Exception):
+    """Raised by routes for field errors found beyond the request schema (e.g. an unknown school)."""
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        super().__init__("; ".join(f"{'.'.join(map(str, e.loc))}: {e.msg}" for e in errors))
+        self.errors = list(errors)
+
+
+def field_error(loc: Sequence[str | int], msg: str, value: Any = None) -> Unprocessable:
+    """An `Unprocessable` for one field."""
+    return Unprocessable([FieldError(loc=list(loc), msg=msg, type="value_error", input=value)])
+
+
+async def _validation(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    raw = list(error.errors())
+    if any(e.get("type") == "json_invalid" for e in raw):
+        return JSONResponse(status_code=400, content={"detail": "the body is not valid JSON"})
+    errors = [
+        FieldError(
+            loc=[p if isinstance(p, int) else str(p) for p in e.get("loc", ())],
+            msg=str(e.get("msg", "")),
+            type=str(e.get("type", "")),
+            input=jsonable_encoder(e.get("input"), custom_encoder={bytes: lambda _: "<bytes>"}),
+        )
+        for e in raw
+    ]
+    return unprocessable(errors)
+
+
+async def _unprocessable(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, Unprocessable)
+    return unprocessable(error.errors)
+
+
+async def _http(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    return JSONResponse(
+        status_code=error.status_code,
+        content={"detail": error.detail},
+        headers=getattr(error, "headers", None),
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Register the error handlers."""
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(Unprocessable, _unprocessable)
+    app.add_exception_handler(StarletteHTTPException, _http)
+
+
+class BodyLimit:
+    """ASGI middleware: refuse bodies over `limit` bytes with 413, by header or as they stream in."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > self.limit
+                except ValueError:
+                    too_big = False
+                if too_big:
+                    await self._refuse(send)
+                    return
+        seen = 0
+        started = False
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge(413, "the body is larger than the service accepts")
+            return message
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited, tracking)
+        except _TooLarge:
+            if not started:
+                await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = b'{"detail":"the body is larger than the service accepts"}'
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(HTTPException):
+    """A streamed body went over the limit (handled as 413 wherever it surfaces)."""

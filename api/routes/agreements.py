@@ -1,0 +1,159 @@
+"""Agreements: create, read, update and close a case (a coordinator only in their own district)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Path, Query
+from sqlalchemy import select
+
+from api import audit
+from api.db.models import AgreementRow
+from api.deps import CacheDep, CurrentUser, Planner, ScenarioDep, Scope, ScopeDep, SessionDep
+from api.errors import FieldError, Unprocessable, field_error, responses
+from api.schemas.agreements import AgreementClose, AgreementIn, AgreementOut, AgreementUpdate
+from api.services.agreements import add_agreement, district_of, domain
+from api.store import AGREEMENT_FIELDS, CLOSED, OPEN, to_agreement
+
+router = APIRouter(
+    prefix="/api/scenarios/{scenario_id}/agreements",
+    tags=["agreements"],
+    responses=responses(401, 404, 422),
+)
+
+CaseIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+
+
+def _get(session: Any, scenario_id: int, case_id: str, scope: Scope) -> AgreementRow:
+    row = session.scalars(
+        select(AgreementRow).where(
+            AgreementRow.scenario_id == scenario_id, AgreementRow.case_id == case_id
+        )
+    ).first()
+    if row is None or row.district not in scope.districts:
+        raise HTTPException(404, f"case {case_id} not found")
+    return row
+
+
+@router.get("", response_model=list[AgreementOut])
+def list_agreements(
+    scenario: ScenarioDep,
+    session: SessionDep,
+    scope: ScopeDep,
+    user: CurrentUser,
+    status: Literal["open", "closed", "all"] = "open",
+    district: Annotated[str | None, Query(max_length=200)] = None,
+) -> list[AgreementRow]:
+    """Agreements of the districts you see, by case id."""
+    districts = scope.pick(district)
+    query = select(AgreementRow).where(
+        AgreementRow.scenario_id == scenario.id, AgreementRow.district.in_(districts)
+    )
+    if status != "all":
+        query = query.where(AgreementRow.status == status)
+    return list(session.scalars(query.order_by(AgreementRow.case_id)))
+
+
+@router.post(
+    "", response_model=AgreementOut, status_code=201, responses=responses(400, 403, 409, 413)
+)
+def create_agreement(
+    body: AgreementIn,
+    scenario: ScenarioDep,
+    session: SessionDep,
+    cache: CacheDep,
+    scope: ScopeDep,
+    user: Planner,
+) -> AgreementRow:
+    """Record a case agreed at a LIFT meeting (consent yes, no, or an exception with its reason)."""
+    row = add_agreement(session, cache.base(scenario), scenario.id, body, scope, user)
+    session.commit()
+    return row
+
+
+@router.get("/{case_id}", response_model=AgreementOut)
+def get_agreement(
+    case_id: CaseIdPath,
+    scenario: ScenarioDep,
+    session: SessionDep,
+    scope: ScopeDep,
+    user: CurrentUser,
+) -> AgreementRow:
+    """One case (404 when it is not in your district)."""
+    return _get(session, scenario.id, case_id, scope)
+
+
+@router.patch("/{case_id}", response_model=AgreementOut, responses=responses(400, 403, 409, 413))
+def update_agreement(
+    case_id: CaseIdPath,
+    body: AgreementUpdate,
+    scenario: ScenarioDep,
+    session: SessionDep,
+    cache: CacheDep,
+    scope: ScopeDep,
+    user: Planner,
+) -> AgreementRow:
+    """Change fields of an open case; the audit log keeps what changed from what."""
+    row = _get(session, scenario.id, case_id, scope)
+    if row.status != OPEN:
+        raise HTTPException(409, f"case {case_id} is closed")
+    changes = body.model_dump(exclude_unset=True)
+    if any(value is None for value in changes.values()):
+        nulls = [k for k, v in changes.items() if v is None]
+        raise Unprocessable(
+            [
+                FieldError(loc=["body", k], msg="a value (not null)", type="value_error")
+                for k in nulls
+            ]
+        )
+    current = to_agreement(row).model_dump(mode="json")
+    updated = domain({**current, **body.model_dump(mode="json", exclude_unset=True)}, ["body"])
+    if "school_urn" in changes:
+        row.district = district_of(cache.base(scenario), updated.school_urn, scope, ["body"])
+    after = updated.model_dump(mode="json")
+    diff = {k: {"from": current[k], "to": after[k]} for k in after if after[k] != current[k]}
+    for name in AGREEMENT_FIELDS:
+        if name != "case_id":
+            value = getattr(updated, name)
+            setattr(
+                row, name, after[name] if name in {"need_type", "sen_stage", "consent"} else value
+            )
+    audit.record(session, user, "agreement.update", "agreement", case_id, scenario.id, diff)
+    session.commit()
+    return row
+
+
+@router.post(
+    "/{case_id}/close", response_model=AgreementOut, responses=responses(400, 403, 409, 413)
+)
+def close_agreement(
+    case_id: CaseIdPath,
+    scenario: ScenarioDep,
+    session: SessionDep,
+    scope: ScopeDep,
+    user: Planner,
+    body: AgreementClose | None = None,
+) -> AgreementRow:
+    """Close a case: it leaves every future plan and is purged once past its retention."""
+    row = _get(session, scenario.id, case_id, scope)
+    if row.status != OPEN:
+        raise HTTPException(409, f"case {case_id} is already closed")
+    closed_on = (body.closed_on if body else None) or date.today()
+    if closed_on < row.agreed_on:
+        raise field_error(
+            ["body", "closed_on"], f"a day on or after agreed_on ({row.agreed_on})", str(closed_on)
+        )
+    row.status = CLOSED
+    row.closed_on = closed_on
+    audit.record(
+        session,
+        user,
+        "agreement.close",
+        "agreement",
+        case_id,
+        scenario.id,
+        {"closed_on": closed_on.isoformat()},
+    )
+    session.commit()
+    return row

@@ -1,0 +1,259 @@
+"""The caseload: plan and rebalance (jobs), the plan in use, its waiting list, changes and score."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, cast
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from allocator.io.caseload_export import (
+    write_assignments,
+    write_changes,
+    write_unassigned,
+    write_xlsx,
+)
+from allocator.model.caseload_result import CaseloadPlan
+
+if TYPE_CHECKING:
+    from allocator.caseload import CaseloadOutcome
+
+from api import audit
+from api.db.models import PlanRow
+from api.deps import (
+    CacheDep,
+    CurrentUser,
+    JobsDep,
+    Planner,
+    ScenarioDep,
+    ScopeDep,
+    SessionDep,
+    SettingsDep,
+)
+from api.errors import field_error, responses
+from api.schemas.caseload import (
+    CaseloadAnalysisOut,
+    CaseloadOut,
+    CaseloadPlanIn,
+    ChangeOut,
+    PlanSourceOut,
+    RebalanceIn,
+)
+from api.schemas.jobs import JobOut
+from api.services.agreements import add_agreement
+from api.services.caseload import (
+    analysis_out,
+    assignment_out,
+    current_rows,
+    newest_changes,
+    person_loads,
+    rule_descriptions,
+    to_change,
+    to_plan,
+    waiting_out,
+)
+from api.store import open_case_ids
+
+router = APIRouter(
+    prefix="/api/scenarios/{scenario_id}/caseload",
+    tags=["caseload"],
+    responses=responses(401, 404, 422),
+)
+
+DistrictQuery = Annotated[str | None, Query(max_length=200)]
+
+
+def _check_time(time_limit: float, most: float) -> None:
+    if time_limit > most:
+        raise field_error(["body", "time_limit"], f"at most {most:g} s", time_limit)
+
+
+@router.post("/plan", response_model=JobOut, status_code=202, responses=responses(400, 403, 413))
+def plan(
+    body: CaseloadPlanIn,
+    scenario: ScenarioDep,
+    session: SessionDep,
+    jobs: JobsDep,
+    settings: SettingsDep,
+    scope: ScopeDep,
+    user: Planner,
+) -> JobOut:
+    """Start planning the caseload afresh (running and finished support is kept). Poll the job."""
+    district = scope.planning_district(body.district)
+    _check_time(body.time_limit, settings.max_time_limit)
+    audit.record(
+        session, user, "caseload.plan", "scenario", scenario.id, scenario.id, {"district": district}
+    )
+    job = jobs.submit(
+        session, "caseload_plan", scenario.id, user.id, district, {"time_limit": body.time_limit}
+    )
+    return JobOut.model_validate(job)
+
+
+@router.post(
+    "/rebalance",
+    response_model=JobOut,
+    status_code=202,
+    responses=responses(400, 403, 409, 413),
+)
+def rebalance(
+    body: RebalanceIn,
+    scenario: ScenarioDep,
+    session: SessionDep,
+    cache: CacheDep,
+    jobs: JobsDep,
+    settings: SettingsDep,
+    scope: ScopeDep,
+    user: Planner,
+) -> JobOut:
+    """Store any agreements given, then start fitting every new agreement into the plan in use,
+    never moving running support and moving as few planned cases as it can. Poll the job."""
+    district = scope.planning_district(body.district)
+    _check_time(body.time_limit, settings.max_time_limit)
+    base = cache.base(scenario)
+    for index, agreement in enumerate(body.agreements):
+        add_agreement(
+            session, base, scenario.id, agreement, scope, user, ("body", "agreements", index)
+        )
+    audit.record(
+        session,
+        user,
+        "caseload.rebalance",
+        "scenario",
+        scenario.id,
+        scenario.id,
+        {"district": district, "new_agreements": [a.case_id for a in body.agreements]},
+    )
+    params = {
+        "time_limit": body.time_limit,
+        "today": body.today.isoformat() if body.today else None,
+    }
+    job = jobs.submit(session, "caseload_rebalance", scenario.id, user.id, district, params)
+    return JobOut.model_validate(job)
+
+
+@router.get("", response_model=CaseloadOut)
+def caseload(
+    scenario: ScenarioDep,
+    session: SessionDep,
+    cache: CacheDep,
+    scope: ScopeDep,
+    user: CurrentUser,
+    district: DistrictQuery = None,
+) -> CaseloadOut:
+    """The plan in use for the districts you see: assignments, each person's load, the waiting list
+    with reasons, and the newest rebalance's changes."""
+    districts = scope.pick(district)
+    base = cache.base(scenario)
+    sources, assignments, waiting = current_rows(session, scenario.id, districts)
+    plans = {
+        p.id: p
+        for p in session.scalars(select(PlanRow).where(PlanRow.id.in_(list(sources.values()))))
+    }
+    held = {a.case_id for a in assignments} | {w.case_id for w in waiting}
+    pools = [p.value for p in base.pools]
+    return CaseloadOut(
+        scenario_id=scenario.id,
+        sources=[
+            PlanSourceOut(district=d, plan_id=i, kind=plans[i].kind, created_at=plans[i].created_at)
+            for d, i in sources.items()
+        ],
+        assignments=[assignment_out(a) for a in assignments],
+        waiting=[waiting_out(w, pools) for w in waiting],
+        people=person_loads(base, scope, assignments) if sources else [],
+        changes=[ChangeOut.model_validate(c) for c in newest_changes(session, sources, districts)],
+        not_in_plan=sorted(open_case_ids(session, scenario.id, districts) - held),
+    )
+
+
+@router.get("/analysis", response_model=list[CaseloadAnalysisOut])
+def caseload_analysis(
+    scenario: ScenarioDep,
+    session: SessionDep,
+    scope: ScopeDep,
+    user: CurrentUser,
+    limit: Annotated[int, Query(ge=1, le=50)] = 5,
+) -> list[CaseloadAnalysisOut]:
+    """The newest plans touching your districts: each rule's penalty, the checker's figures."""
+    described = rule_descriptions()
+    found: list[CaseloadAnalysisOut] = []
+    for plan in session.scalars(
+        select(PlanRow).where(PlanRow.scenario_id == scenario.id).order_by(PlanRow.id.desc())
+    ):
+        if any(d in scope.districts for d in plan.districts):
+            found.append(analysis_out(plan, described))
+        if len(found) >= limit:
+            break
+    return found
+
+
+CSV = "text/csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPORTS = {
+    "assignments.csv": CSV,
+    "unassigned.csv": CSV,
+    "changes.csv": CSV,
+    "caseload.xlsx": XLSX,
+}
+
+
+class _PlanOnly:
+    """What `write_xlsx` reads of an outcome: its plan (the stored plan has no solver outcome)."""
+
+    def __init__(self, plan: CaseloadPlan) -> None:
+        self.plan = plan
+
+
+def _export(
+    name: str, scenario: ScenarioDep, session: SessionDep, scope: ScopeDep, district: str | None
+) -> Response:
+    districts = scope.pick(district)
+    sources, assignments, waiting = current_rows(session, scenario.id, districts)
+    if not sources:
+        raise HTTPException(404, "no caseload has been planned for these districts yet")
+    plan = to_plan(assignments, waiting)
+    changes = [to_change(c) for c in newest_changes(session, sources, districts)]
+    with tempfile.TemporaryDirectory(prefix="lift-export-") as folder:
+        path = Path(folder) / name
+        if name == "assignments.csv":
+            write_assignments(plan, path)
+        elif name == "unassigned.csv":
+            write_unassigned(plan, path)
+        elif name == "changes.csv":
+            write_changes(changes, path)
+        else:
+            write_xlsx(cast("CaseloadOutcome", _PlanOnly(plan)), path, changes)
+        data = path.read_bytes()
+    return Response(
+        data,
+        media_type=EXPORTS[name],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _download_route(name: str) -> None:
+    def download(
+        scenario: ScenarioDep,
+        session: SessionDep,
+        scope: ScopeDep,
+        user: CurrentUser,
+        district: DistrictQuery = None,
+    ) -> Response:
+        return _export(name, scenario, session, scope, district)
+
+    download.__doc__ = f"The caseload in use as {name} (your districts, or one of them)."
+    router.add_api_route(
+        f"/{name}",
+        download,
+        methods=["GET"],
+        name=f"caseload_{name.replace('.', '_')}",
+        response_class=Response,
+        responses={200: {"content": {EXPORTS[name]: {}}, "description": name}},
+    )
+
+
+for _name in EXPORTS:
+    _download_route(_name)

@@ -1,0 +1,255 @@
+"""The meeting rota: solve (a job), the rota in use, its score, urgent-case openings, downloads."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from allocator.io.rota_export import slug, write_rota_csv, write_rota_ics, write_rota_xlsx
+from allocator.model.rota_result import Rota, RuleScore
+from allocator.rota import next_meetings
+from api import audit
+from api.db.models import RotaRow
+from api.deps import (
+    CacheDep,
+    CurrentUser,
+    JobsDep,
+    Planner,
+    ScenarioDep,
+    ScopeDep,
+    SessionDep,
+    SettingsDep,
+)
+from api.errors import field_error, responses
+from api.schemas.jobs import JobOut
+from api.schemas.rota import (
+    MeetingOut,
+    OpenMeetingOut,
+    RotaAnalysisOut,
+    RotaOut,
+    RotaSolveIn,
+    RotaSourceOut,
+)
+from api.services.rota import current_meetings, current_rota, rule_descriptions
+from api.views import meeting_out, rota_analysis_out
+
+router = APIRouter(
+    prefix="/api/scenarios/{scenario_id}/rota",
+    tags=["rota"],
+    responses=responses(401, 404, 422),
+)
+
+DistrictQuery = Annotated[str | None, Query(max_length=200)]
+
+
+@router.post("/solve", response_model=JobOut, status_code=202, responses=responses(400, 403, 413))
+def solve_rota(
+    body: RotaSolveIn,
+    scenario: ScenarioDep,
+    session: SessionDep,
+    jobs: JobsDep,
+    settings: SettingsDep,
+    scope: ScopeDep,
+    user: Planner,
+) -> JobOut:
+    """Start planning the year's rota (a coordinator's own district; with any district it shares
+    attendees with, since one model binds them). Poll the job for progress."""
+    district = scope.planning_district(body.district)
+    if body.time_limit > settings.max_time_limit:
+        raise field_error(
+            ["body", "time_limit"], f"at most {settings.max_time_limit:g} s", body.time_limit
+        )
+    params = {"time_limit": body.time_limit, "keep_close_to_current": body.keep_close_to_current}
+    audit.record(
+        session, user, "rota.solve", "scenario", scenario.id, scenario.id, {"district": district}
+    )
+    job = jobs.submit(session, "rota", scenario.id, user.id, district, params)
+    return JobOut.model_validate(job)
+
+
+@router.get("", response_model=RotaOut)
+def get_rota(
+    scenario: ScenarioDep,
+    session: SessionDep,
+    scope: ScopeDep,
+    user: CurrentUser,
+    district: DistrictQuery = None,
+) -> RotaOut:
+    """The rota in use: for each district you see, its newest solved rota's meetings."""
+    sources, meetings = current_meetings(session, scenario.id, scope.pick(district))
+    created = {
+        r.id: r.created_at
+        for r in session.scalars(select(RotaRow).where(RotaRow.id.in_(list(sources.values()))))
+    }
+    return RotaOut(
+        scenario_id=scenario.id,
+        sources=[
+            RotaSourceOut(district=d, rota_id=i, created_at=created[i]) for d, i in sources.items()
+        ],
+        meetings=[meeting_out(m) for m in meetings],
+    )
+
+
+@router.get("/analysis", response_model=list[RotaAnalysisOut])
+def rota_analysis(
+    scenario: ScenarioDep,
+    session: SessionDep,
+    scope: ScopeDep,
+    user: CurrentUser,
+    limit: Annotated[int, Query(ge=1, le=50)] = 5,
+) -> list[RotaAnalysisOut]:
+    """The newest solved rotas touching your districts: each soft rule's penalty, why anything failed."""
+    described = rule_descriptions()
+    rows = session.scalars(
+        select(RotaRow).where(RotaRow.scenario_id == scenario.id).order_by(RotaRow.id.desc())
+    )
+    found: list[RotaAnalysisOut] = []
+    for row in rows:
+        if any(d in scope.districts for d in row.districts):
+            found.append(rota_analysis_out(session, row, scope, described))
+        if len(found) >= limit:
+            break
+    return found
+
+
+@router.get("/next-meeting", response_model=list[OpenMeetingOut])
+def next_meeting(
+    scenario: ScenarioDep,
+    session: SessionDep,
+    cache: CacheDep,
+    scope: ScopeDep,
+    user: CurrentUser,
+    school_urn: Annotated[int, Query(gt=0, le=2_000_000_000)],
+    after: date | None = None,
+    limit: Annotated[int, Query(ge=1, le=20)] = 3,
+) -> list[OpenMeetingOut]:
+    """The next meetings of a school's district with room for an urgent case."""
+    base = cache.base(scenario)
+    school = base.school_by_urn.get(school_urn)
+    if school is None or school.district not in scope.districts:
+        raise HTTPException(404, f"school {school_urn} not found")
+    rota = current_rota(session, scenario.id, (school.district,))
+    if rota is None:
+        raise HTTPException(404, f"no rota has been planned for {school.district} yet")
+    found = next_meetings(base, rota, school_urn, after or date.today(), limit)
+    return [
+        OpenMeetingOut(
+            meeting=MeetingOut(
+                **o.meeting.model_dump(mode="json", exclude={"attendees"}),
+                attendees=list(o.meeting.attendees),
+            ),
+            expected_cases=o.expected_cases,
+            spare_cases=o.spare_cases,
+        )
+        for o in found
+    ]
+
+
+def _rota_in_use(session: SessionDep, scenario_id: int, districts: tuple[str, ...]) -> Rota:
+    rota = current_rota(session, scenario_id, districts)
+    if rota is None:
+        raise HTTPException(404, "no rota has been planned for these districts yet")
+    return rota
+
+
+def _scores(session: SessionDep, scenario_id: int, districts: tuple[str, ...]) -> list[RuleScore]:
+    """The newest rota's rule scores, when one rota holds every district asked for."""
+    sources, _ = current_meetings(session, scenario_id, districts)
+    if len(set(sources.values())) != 1:
+        return []
+    row = session.get(RotaRow, next(iter(sources.values())))
+    breakdown = row.summary.get("breakdown", []) if row is not None else []
+    return [RuleScore.model_validate(b) for b in breakdown]
+
+
+def _file(data: bytes, media_type: str, name: str) -> Response:
+    return Response(
+        data,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+CSV = "text/csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/rota.csv",
+    response_class=Response,
+    responses={200: {"content": {CSV: {}}, "description": "rota.csv"}},
+)
+def rota_csv(
+    scenario: ScenarioDep,
+    session: SessionDep,
+    scope: ScopeDep,
+    user: CurrentUser,
+    district: DistrictQuery = None,
+) -> Response:
+    """The rota in use as rota.csv (the output contract's columns)."""
+    rota = _rota_in_use(session, scenario.id, scope.pick(district))
+    with tempfile.TemporaryDirectory(prefix="lift-export-") as folder:
+        data = write_rota_csv(rota, Path(folder) / "rota.csv").read_bytes()
+    return _file(data, CSV, "rota.csv")
+
+
+@router.get(
+    "/rota.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "rota.xlsx"}},
+)
+def rota_xlsx(
+    scenario: ScenarioDep,
+    session: SessionDep,
+    scope: ScopeDep,
+    user: CurrentUser,
+    district: DistrictQuery = None,
+) -> Response:
+    """The rota in use as a workbook (meetings, and the rule scores when one rota holds them all)."""
+    districts = scope.pick(district)
+    rota = _rota_in_use(session, scenario.id, districts)
+    scores = _scores(session, scenario.id, districts)
+    with tempfile.TemporaryDirectory(prefix="lift-export-") as folder:
+        data = write_rota_xlsx(rota, Path(folder) / "rota.xlsx", scores).read_bytes()
+    return _file(data, XLSX, "rota.xlsx")
+
+
+@router.get(
+    "/calendar.ics",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"text/calendar": {}, "application/zip": {}},
+            "description": "One district's calendar, or a zip of one calendar per district",
+        }
+    },
+)
+def rota_calendar(
+    scenario: ScenarioDep,
+    session: SessionDep,
+    cache: CacheDep,
+    scope: ScopeDep,
+    user: CurrentUser,
+    district: DistrictQuery = None,
+) -> Response:
+    """The rota in use as an .ics calendar (with several districts, a zip of one per district)."""
+    districts = scope.pick(district)
+    rota = _rota_in_use(session, scenario.id, districts)
+    with tempfile.TemporaryDirectory(prefix="lift-export-") as folder:
+        paths = write_rota_ics(rota, Path(folder), cache.base(scenario))
+        if len(paths) == 1:
+            return _file(paths[0].read_bytes(), "text/calendar", paths[0].name)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in paths:
+                archive.write(path, path.name)
+    name = f"rota-{slug(scenario.name)}-calendars.zip"
+    return _file(buffer.getvalue(), "application/zip", name)

@@ -1,0 +1,92 @@
+"""Rota schemas: a solve request, the meetings, urgent-case openings and the score analysis."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas.common import ConstraintScoreOut, DistrictName, Out, UtcTime
+
+TimeLimit = Annotated[float, Field(gt=0, le=600, description="Seconds the solver may use")]
+
+
+class RotaSolveIn(BaseModel):
+    """Plan the rota of the county, or of one district (a coordinator's is always their own)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    district: DistrictName | None = None
+    time_limit: TimeLimit = 30.0
+    keep_close_to_current: bool = Field(
+        default=True, description="Score changes against the rota in use (the stability rule)"
+    )
+
+
+class MeetingOut(Out):
+    """One LIFT meeting."""
+
+    district: str
+    group: str
+    half_term: int
+    date: date
+    weekday: str
+    start: str
+    end: str
+    venue: str
+    slot: str
+    week: int
+    attendees: list[str]
+
+
+class RotaSourceOut(Out):
+    """Which solved rota a district's meetings come from."""
+
+    district: str
+    rota_id: int
+    created_at: UtcTime
+
+
+class RotaOut(Out):
+    """The rota in use for the districts you see (each district's newest solved rota)."""
+
+    scenario_id: int
+    sources: list[RotaSourceOut]
+    meetings: list[MeetingOut]
+
+
+class ReasonOut(Out):
+    """Why some rule could not be kept, and what would fix it."""
+
+    rule: str
+    message: str
+    fix: str
+    district: str | None = None
+    half_term: int | None = None
+
+
+class RotaAnalysisOut(Out):
+    """A solved rota's score: status, objective, bound, each soft rule's penalty, the checker's verdict."""
+
+    rota_id: int
+    created_at: UtcTime
+    districts: list[str]
+    status: str
+    objective: float | None
+    best_bound: float | None
+    proven_optimal: bool
+    wall_time: float
+    constraints: list[ConstraintScoreOut]
+    reasons: list[ReasonOut]
+    check_ok: bool | None
+    breaches: list[str]
+    meetings: int
+
+
+class OpenMeetingOut(Out):
+    """A coming meeting an urgent case could go to, with the room it has left."""
+
+    meeting: MeetingOut
+    expected_cases: int
+    spare_cases: int

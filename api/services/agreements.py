@@ -1,0 +1,88 @@
+"""Adding a case: its school must be in your district, its case id new, its consent valid."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import HTTPException
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from allocator.model import Agreement, Scenario
+from api import audit
+from api.db.models import AgreementRow, User
+from api.deps import Scope
+from api.errors import FieldError, Unprocessable, field_error
+from api.schemas.agreements import AgreementIn
+from api.store import AGREEMENT_FIELDS, agreement_row
+
+Loc = Sequence[str | int]
+
+
+def district_of(base: Scenario, urn: int, scope: Scope, at: Loc) -> str:
+    """The district of school `urn`; a 422 at `at` when it is unknown or outside your districts."""
+    school = base.school_by_urn.get(urn)
+    if school is None:
+        raise field_error([*at, "school_urn"], "a urn of the scenario's schools", urn)
+    if school.district not in scope.districts:
+        raise field_error([*at, "school_urn"], "a school of your district", urn)
+    return school.district
+
+
+def domain(data: dict[str, Any], at: Loc) -> Agreement:
+    """The domain agreement; its validation errors as 422 entries under `at`."""
+    try:
+        return Agreement.model_validate(data)
+    except ValidationError as error:
+        raise Unprocessable(
+            [
+                FieldError(
+                    loc=[*at, *[str(p) for p in e["loc"]]],
+                    msg=str(e["msg"]),
+                    type=str(e["type"]),
+                    input=data.get(str(e["loc"][0])) if e["loc"] else None,
+                )
+                for e in error.errors()
+            ]
+        ) from None
+
+
+def audit_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """What an audit entry keeps of an agreement: its contract fields (no names exist to keep)."""
+    return {k: v for k, v in data.items() if k in AGREEMENT_FIELDS}
+
+
+def add_agreement(
+    session: Session,
+    base: Scenario,
+    scenario_id: int,
+    body: AgreementIn,
+    scope: Scope,
+    user: User,
+    at: Loc = ("body",),
+) -> AgreementRow:
+    """Add a new case to `session` with its audit entry (the caller commits)."""
+    district = district_of(base, body.school_urn, scope, at)
+    exists = session.scalars(
+        select(AgreementRow.id).where(
+            AgreementRow.scenario_id == scenario_id, AgreementRow.case_id == body.case_id
+        )
+    ).first()
+    if exists is not None:
+        raise HTTPException(409, f"case {body.case_id} already exists")
+    agreement = domain(body.model_dump(), at)
+    row = agreement_row(scenario_id, district, agreement)
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        user,
+        "agreement.create",
+        "agreement",
+        body.case_id,
+        scenario_id,
+        audit_fields(agreement.model_dump(mode="json")),
+    )
+    return row

@@ -1,0 +1,384 @@
+"""The caseload: plan and rebalance jobs' inputs and results, and the plan in use per district."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from allocator.constraints import constraints_of
+from allocator.model import Scenario
+from allocator.model.caseload_result import Assignment, CaseloadPlan, Change, Help, Waiting
+from allocator.solve import SolveParams
+from api.db.models import (
+    AgreementRow,
+    AssignmentRow,
+    ChangeRow,
+    JobRow,
+    PlanRow,
+    ScenarioRow,
+    WaitingRow,
+)
+from api.deps import Scope
+from api.jobs import JobFailed
+from api.schemas.caseload import (
+    AssignmentOut,
+    CaseloadAnalysisOut,
+    CaseloadResultOut,
+    ChangeOut,
+    PersonLoadOut,
+    WaitingOut,
+)
+from api.schemas.common import ConstraintScoreOut
+from api.store import (
+    ScenarioCache,
+    latest_plan_ids,
+    live_scenario,
+    open_agreements,
+    open_case_ids,
+    to_agreement,
+)
+from api.worker import CaseloadOutput, CaseloadTask, RebalanceTask
+
+
+def rule_descriptions() -> dict[str, str]:
+    """Each registered caseload rule's one-sentence statement."""
+    import allocator.constraints.caseload  # noqa: F401  (registers the rules)
+
+    return {c.name: c.doc for c in constraints_of("caseload")}
+
+
+def _help_text(help_: dict[str, Any] | None, pools: Sequence[str]) -> str | None:
+    if not help_:
+        return None
+    found = Help.model_validate(help_)
+    label = f"the {found.team} pool" if found.team in pools else f"the {found.team} team"
+    return found.sentence(label)
+
+
+def current_rows(
+    session: Session, scenario_id: int, districts: Sequence[str]
+) -> tuple[dict[str, int], list[AssignmentRow], list[WaitingRow]]:
+    """For each district its newest plan, and that plan's assignments and waiting cases there."""
+    sources = latest_plan_ids(session, scenario_id, districts)
+    open_cases = open_case_ids(session, scenario_id, list(sources))
+    assignments: list[AssignmentRow] = []
+    waiting: list[WaitingRow] = []
+    for district, plan_id in sources.items():
+        assignments += session.scalars(
+            select(AssignmentRow)
+            .where(AssignmentRow.plan_id == plan_id, AssignmentRow.district == district)
+            .order_by(AssignmentRow.case_id)
+        )
+        waiting += session.scalars(
+            select(WaitingRow)
+            .where(WaitingRow.plan_id == plan_id, WaitingRow.district == district)
+            .order_by(WaitingRow.case_id)
+        )
+    return (
+        sources,
+        [a for a in assignments if a.case_id in open_cases],
+        [w for w in waiting if w.case_id in open_cases],
+    )
+
+
+def to_plan(assignments: Sequence[AssignmentRow], waiting: Sequence[WaitingRow]) -> CaseloadPlan:
+    """Stored plan rows as a domain plan."""
+    return CaseloadPlan(
+        assignments=tuple(
+            Assignment(
+                case_id=a.case_id,
+                person_id=a.person_id,
+                team=a.team,
+                start=a.start,
+                end=a.end,
+                minutes_per_week=a.minutes_per_week,
+                travel_minutes=a.travel_minutes,
+                status=a.status,
+            )
+            for a in assignments
+        ),
+        waiting=tuple(
+            Waiting(
+                case_id=w.case_id,
+                reason=w.reason,
+                earliest_possible_start=w.earliest_possible_start,
+                help=Help.model_validate(w.help) if w.help else None,
+            )
+            for w in waiting
+        ),
+    )
+
+
+def newest_changes(
+    session: Session, sources: dict[str, int], districts: Sequence[str]
+) -> list[ChangeRow]:
+    """The change log of the newest rebalance among the plans in use, in `districts`."""
+    plans = [
+        p
+        for p in session.scalars(select(PlanRow).where(PlanRow.id.in_(list(sources.values()))))
+        if p.kind == "rebalance"
+    ]
+    if not plans:
+        return []
+    newest = max(plans, key=lambda p: p.id)
+    return [c for c in newest.changes if c.district in districts]
+
+
+def to_change(row: ChangeRow) -> Change:
+    """A stored change as a domain change."""
+    return Change(
+        case_id=row.case_id,
+        before_person=row.before_person,
+        after_person=row.after_person,
+        before_start=row.before_start,
+        after_start=row.after_start,
+        reason=row.reason,
+    )
+
+
+def assignment_out(row: AssignmentRow) -> AssignmentOut:
+    """An assignment for a response."""
+    return AssignmentOut.model_validate(row)
+
+
+def waiting_out(row: WaitingRow, pools: Sequence[str]) -> WaitingOut:
+    """A waiting case for a response, with what would help in words."""
+    return WaitingOut(
+        case_id=row.case_id,
+        district=row.district,
+        reason=row.reason,
+        earliest_possible_start=row.earliest_possible_start,
+        help=_help_text(row.help, pools),
+    )
+
+
+def person_loads(
+    base: Scenario, scope: Scope, rows: Sequence[AssignmentRow]
+) -> list[PersonLoadOut]:
+    """Each person's cases and busiest week in the plan in use (people of the teams you see)."""
+    by_person: dict[str, list[AssignmentRow]] = defaultdict(list)
+    for row in rows:
+        by_person[row.person_id].append(row)
+    teams = set(scope.districts) | {p.value for p in base.pools}
+    people = [
+        p
+        for p in base.people
+        if p.person_id in by_person or (p.minutes_per_week > 0 and p.team in teams)
+    ]
+    out = []
+    for person in people:
+        mine = by_person.get(person.person_id, [])
+        starts = sorted({r.start for r in mine})
+        peak = max(
+            (
+                sum(r.minutes_per_week + r.travel_minutes for r in mine if r.start <= day <= r.end)
+                for day in starts
+            ),
+            default=0,
+        )
+        out.append(
+            PersonLoadOut(
+                person_id=person.person_id,
+                name=person.name,
+                team=person.team,
+                minutes_per_week=person.minutes_per_week,
+                cases=len(mine),
+                peak_minutes=peak,
+                case_ids=sorted(r.case_id for r in mine),
+            )
+        )
+    return out
+
+
+def analysis_out(plan: PlanRow, described: dict[str, str]) -> CaseloadAnalysisOut:
+    """A stored plan's score."""
+    s = plan.summary
+    kpis = s.get("kpis", {})
+    return CaseloadAnalysisOut(
+        plan_id=plan.id,
+        kind=plan.kind,
+        created_at=plan.created_at,
+        districts=list(plan.districts),
+        engine=s.get("engine", plan.kind),
+        proven_optimal=bool(s.get("proven_optimal", False)),
+        gap=s.get("gap"),
+        wall_time=float(s.get("wall_time", 0.0)),
+        constraints=[
+            ConstraintScoreOut(**b, description=described.get(b["name"], ""))
+            for b in s.get("breakdown", [])
+        ],
+        check_ok=bool(s.get("check_ok", True)),
+        breaches=list(s.get("breaches", [])),
+        checker=dict(s.get("checker", {})),
+        agreements=int(kpis.get("agreements", len(plan.assignments) + len(plan.waiting))),
+        started=int(kpis.get("started", len(plan.assignments))),
+        waiting=int(kpis.get("waiting", len(plan.waiting))),
+        mean_wait_weeks=kpis.get("mean_wait_weeks"),
+        moved=s.get("moved"),
+        proven_minimal=s.get("proven_minimal"),
+    )
+
+
+def caseload_result_out(
+    session: Session, scenario: ScenarioRow, plan_id: int, scope: Scope
+) -> CaseloadResultOut:
+    """A caseload job's plan, its rows limited to your districts."""
+    plan = session.get(PlanRow, plan_id)
+    if plan is None:
+        raise JobFailed("the job's plan no longer exists")
+    pools = [str(p) for p in scenario.content["settings"].get("county_pools", ["HI", "VI", "PI"])]
+    return CaseloadResultOut(
+        analysis=analysis_out(plan, rule_descriptions()),
+        assignments=[assignment_out(a) for a in plan.assignments if a.district in scope.districts],
+        waiting=[waiting_out(w, pools) for w in plan.waiting if w.district in scope.districts],
+        changes=[
+            ChangeOut.model_validate(c) for c in plan.changes if c.district in scope.districts
+        ],
+    )
+
+
+class CaseloadJobs:
+    """The caseload's job handler (a fresh plan, or a rebalance of the plan in use)."""
+
+    def __init__(self, cache: ScenarioCache, workers: int, rebalance: bool) -> None:
+        self._cache = cache
+        self._workers = workers
+        self._rebalance = rebalance
+
+    def _params(self, job: JobRow) -> SolveParams:
+        return SolveParams(
+            time_limit=float(job.params.get("time_limit", 10.0)), workers=self._workers
+        )
+
+    def prepare(self, session: Session, job: JobRow) -> CaseloadTask | RebalanceTask:
+        """The live scenario (and for a rebalance, the plan in use and the new agreements)."""
+        row = session.get(ScenarioRow, job.scenario_id)
+        if row is None:
+            raise JobFailed("the scenario no longer exists")
+        if not self._rebalance:
+            return CaseloadTask(
+                scenario=live_scenario(session, self._cache, row),
+                params=self._params(job),
+                district=job.district,
+            )
+        base = self._cache.base(row)
+        _, assignments, waiting = current_rows(session, row.id, base.district_names)
+        held = {a.case_id for a in assignments} | {w.case_id for w in waiting}
+        agreements = open_agreements(session, row.id)
+        kept = [to_agreement(a) for a in agreements if a.case_id in held]
+        new = [
+            to_agreement(a)
+            for a in agreements
+            if a.case_id not in held and (job.district is None or a.district == job.district)
+        ]
+        scenario = Scenario.model_validate(
+            {**row.content, "agreements": [a.model_dump(mode="json") for a in kept]}
+        )
+        current = to_plan(assignments, waiting)
+        today = job.params.get("today")
+        return RebalanceTask(
+            scenario=scenario,
+            current=current,
+            new_agreements=tuple(new),
+            params=self._params(job),
+            today=date.fromisoformat(today) if today else None,
+        )
+
+    def persist(self, session: Session, job: JobRow, output: Any) -> tuple[int, str]:
+        """The plan, its waiting list and (for a rebalance) its change log, as one plan row."""
+        if not isinstance(output, CaseloadOutput):
+            raise JobFailed("the caseload planner returned no plan")
+        district_of = dict(
+            session.execute(
+                select(AgreementRow.case_id, AgreementRow.district).where(
+                    AgreementRow.scenario_id == job.scenario_id
+                )
+            ).all()
+        )
+        scenario = session.get(ScenarioRow, job.scenario_id)
+        if scenario is None:
+            raise JobFailed("the scenario no longer exists")
+        covered = (
+            [job.district]
+            if job.district is not None and not self._rebalance
+            else scenario.districts
+        )
+        kpis = output.kpis
+        plan = PlanRow(
+            scenario_id=job.scenario_id,
+            job_id=job.id,
+            kind="rebalance" if self._rebalance else "plan",
+            districts=list(covered),
+            created_by=job.user_id,
+            summary={
+                "engine": output.engine,
+                "wall_time": output.wall_time,
+                "proven_optimal": output.proven_optimal,
+                "gap": output.gap,
+                "breakdown": [s.model_dump(mode="json") for s in output.breakdown],
+                "check_ok": output.check.ok,
+                "breaches": list(output.check.breaches),
+                "checker": output.check.model_dump(mode="json", exclude={"breaches"}),
+                "kpis": {
+                    "agreements": kpis.agreements,
+                    "started": kpis.started,
+                    "waiting": kpis.waiting,
+                    "mean_wait_weeks": kpis.mean_wait_weeks,
+                    "median_wait_weeks": kpis.median_wait_weeks,
+                },
+                "moved": output.moved,
+                "proven_minimal": output.proven_minimal,
+            },
+        )
+        missing = object()
+        for a in output.plan.assignments:
+            district = district_of.get(a.case_id, missing)
+            if district is missing:
+                raise JobFailed(f"the plan names case {a.case_id}, which no longer exists")
+            plan.assignments.append(
+                AssignmentRow(
+                    case_id=a.case_id,
+                    district=str(district),
+                    person_id=a.person_id,
+                    team=a.team,
+                    start=a.start,
+                    end=a.end,
+                    minutes_per_week=a.minutes_per_week,
+                    travel_minutes=a.travel_minutes,
+                    status=a.status.value,
+                )
+            )
+        for w in output.plan.waiting:
+            plan.waiting.append(
+                WaitingRow(
+                    case_id=w.case_id,
+                    district=str(district_of.get(w.case_id, "")),
+                    reason=w.reason,
+                    earliest_possible_start=w.earliest_possible_start,
+                    help=w.help.model_dump(mode="json") if w.help else None,
+                )
+            )
+        for c in output.changes:
+            plan.changes.append(
+                ChangeRow(
+                    case_id=c.case_id,
+                    district=str(district_of.get(c.case_id, "")),
+                    before_person=c.before_person,
+                    after_person=c.after_person,
+                    before_start=c.before_start,
+                    after_start=c.after_start,
+                    reason=c.reason,
+                )
+            )
+        session.add(plan)
+        session.flush()
+        moved = "" if output.moved is None else f", {output.moved} planned case(s) moved"
+        return plan.id, (
+            f"{kpis.started} of {kpis.agreements} cases started, {kpis.waiting} waiting{moved}, "
+            f"{output.wall_time:.1f} s"
+        )

@@ -1,0 +1,147 @@
+"""The rota: solve jobs' inputs and results, and the rota in use per district."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from allocator.constraints import constraints_of
+from allocator.model.rota_result import Meeting, Rota
+from allocator.rota import RotaOutcome
+from allocator.solve import SolveParams
+from api.db.models import JobRow, MeetingRow, RotaRow, ScenarioRow
+from api.jobs import JobFailed
+from api.store import ScenarioCache, live_scenario
+from api.worker import RotaTask
+
+
+def rule_descriptions() -> dict[str, str]:
+    """Each registered rota rule's one-sentence statement."""
+    import allocator.constraints.rota  # noqa: F401  (registers the rules)
+
+    return {c.name: c.doc for c in constraints_of("rota")}
+
+
+def current_sources(session: Session, scenario_id: int, districts: Sequence[str]) -> dict[str, int]:
+    """For each district, the newest rota with meetings in it."""
+    rows = session.execute(
+        select(MeetingRow.district, func.max(MeetingRow.rota_id))
+        .join(RotaRow, RotaRow.id == MeetingRow.rota_id)
+        .where(RotaRow.scenario_id == scenario_id, MeetingRow.district.in_(list(districts)))
+        .group_by(MeetingRow.district)
+    ).all()
+    found = {district: rota_id for district, rota_id in rows}
+    return {d: found[d] for d in districts if d in found}
+
+
+def current_meetings(
+    session: Session, scenario_id: int, districts: Sequence[str]
+) -> tuple[dict[str, int], list[MeetingRow]]:
+    """The sources and meetings in use for `districts`, by date, start and group."""
+    sources = current_sources(session, scenario_id, districts)
+    meetings: list[MeetingRow] = []
+    for district, rota_id in sources.items():
+        meetings += session.scalars(
+            select(MeetingRow).where(MeetingRow.rota_id == rota_id, MeetingRow.district == district)
+        )
+    meetings.sort(key=lambda m: (m.day, m.start, m.district, m.group))
+    return sources, meetings
+
+
+def to_meeting(row: MeetingRow) -> Meeting:
+    """The domain meeting of a row."""
+    return Meeting(
+        district=row.district,
+        group=row.group,
+        half_term=row.half_term,
+        date=row.day,
+        weekday=row.weekday,
+        start=row.start,
+        end=row.end,
+        venue=row.venue,
+        slot=row.slot,
+        week=row.week,
+        attendees=row.attendees,
+    )
+
+
+def current_rota(session: Session, scenario_id: int, districts: Sequence[str]) -> Rota | None:
+    """The rota in use for `districts` as a domain rota (None if none was planned)."""
+    sources, rows = current_meetings(session, scenario_id, districts)
+    if not sources:
+        return None
+    return Rota(meetings=tuple(to_meeting(r) for r in rows))
+
+
+class RotaJobs:
+    """The rota's job handler: the live scenario in, the outcome written as one rota row."""
+
+    def __init__(self, cache: ScenarioCache, workers: int) -> None:
+        self._cache = cache
+        self._workers = workers
+
+    def prepare(self, session: Session, job: JobRow) -> RotaTask:
+        """The live scenario and, when asked for, the rota in use as the one to stay close to."""
+        row = session.get(ScenarioRow, job.scenario_id)
+        if row is None:
+            raise JobFailed("the scenario no longer exists")
+        scenario = live_scenario(session, self._cache, row)
+        previous = None
+        if job.params.get("keep_close_to_current", True):
+            previous = current_rota(session, row.id, scenario.district_names)
+        params = SolveParams(
+            time_limit=float(job.params.get("time_limit", 10.0)), workers=self._workers
+        )
+        return RotaTask(scenario=scenario, params=params, district=job.district, previous=previous)
+
+    def persist(self, session: Session, job: JobRow, output: Any) -> tuple[int, str]:
+        """One rota row with its meetings and score."""
+        if not isinstance(output, RotaOutcome):
+            raise JobFailed("the rota planner returned no rota outcome")
+        summary = {
+            "status": output.status.value,
+            "objective": output.objective,
+            "best_bound": output.best_bound,
+            "proven_optimal": output.proven_optimal,
+            "wall_time": output.wall_time,
+            "breakdown": [s.model_dump(mode="json") for s in output.breakdown],
+            "reasons": [r.model_dump(mode="json") for r in output.reasons],
+            "check_ok": None if output.check is None else output.check.ok,
+            "breaches": [] if output.check is None else [str(b) for b in output.check.breaches],
+        }
+        rota = RotaRow(
+            scenario_id=job.scenario_id,
+            job_id=job.id,
+            districts=list(output.districts),
+            summary=summary,
+            created_by=job.user_id,
+        )
+        for m in output.rota.meetings if output.rota is not None else ():
+            rota.meetings.append(
+                MeetingRow(
+                    district=m.district,
+                    group=m.group,
+                    half_term=m.half_term,
+                    day=m.date,
+                    weekday=m.weekday,
+                    start=m.start.strftime("%H:%M"),
+                    end=m.end.strftime("%H:%M"),
+                    venue=m.venue,
+                    slot=m.slot,
+                    week=m.week,
+                    attendees=";".join(m.attendees),
+                )
+            )
+        session.add(rota)
+        session.flush()
+        if output.rota is None:
+            reasons = "; ".join(f"{r.message} ({r.fix})" for r in output.reasons[:3])
+            return rota.id, f"no rota ({output.status.value}): {reasons}"
+        proof = "proven optimal" if output.proven_optimal else "best found"
+        return rota.id, (
+            f"{len(output.rota.meetings)} meetings, {proof}, penalty {output.objective}, "
+            f"{output.wall_time:.1f} s"
+        )

@@ -1,0 +1,238 @@
+"""Scenarios, agreements and plans between the database and the domain model.
+
+A scenario row holds the validated county without its agreements and plan; agreements live one row per
+case and the current plan is the newest plan of each district, so the scenario the planners see is
+always put together from the live rows.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from threading import Lock
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from allocator.model import Agreement, PlannedSupport, Scenario
+from allocator.summary import district_summary
+from api.db.models import AgreementRow, AssignmentRow, PlanRow, ScenarioRow, User
+
+OPEN = "open"
+CLOSED = "closed"
+
+AGREEMENT_FIELDS = (
+    "case_id",
+    "school_urn",
+    "need_type",
+    "sen_stage",
+    "lac",
+    "consent",
+    "agreed_on",
+    "minutes_per_week",
+    "weeks",
+    "priority",
+)
+
+
+class ScenarioCache:
+    """The county part of stored scenarios, validated once and kept (scenario rows never change)."""
+
+    def __init__(self, size: int = 8) -> None:
+        self._size = size
+        self._items: OrderedDict[int, Scenario] = OrderedDict()
+        self._summaries: dict[int, list[dict[str, str | int]]] = {}
+        self._lock = Lock()
+
+    def base(self, row: ScenarioRow) -> Scenario:
+        """The county of `row` (no agreements, no plan)."""
+        with self._lock:
+            found = self._items.get(row.id)
+            if found is not None:
+                self._items.move_to_end(row.id)
+                return found
+        scenario = Scenario.model_validate(row.content)
+        with self._lock:
+            self._items[row.id] = scenario
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return scenario
+
+    def summary(self, row: ScenarioRow) -> list[dict[str, str | int]]:
+        """The county's per-district counts (schools, groups, slots, people), computed once."""
+        with self._lock:
+            found = self._summaries.get(row.id)
+        if found is None:
+            found = district_summary(self.base(row))
+            with self._lock:
+                self._summaries[row.id] = found
+        return [dict(r) for r in found]
+
+    def forget(self, scenario_id: int) -> None:
+        """Drop a scenario (e.g. after it is deleted)."""
+        with self._lock:
+            self._items.pop(scenario_id, None)
+            self._summaries.pop(scenario_id, None)
+
+
+def agreement_district(base: Scenario, agreement: Agreement) -> str:
+    """The district of the agreement's school (a pooled case still belongs to its school's district)."""
+    return base.school_by_urn[agreement.school_urn].district
+
+
+def agreement_row(scenario_id: int, district: str, agreement: Agreement) -> AgreementRow:
+    """A new row for a validated agreement."""
+    data = agreement.model_dump(mode="json")
+    return AgreementRow(
+        scenario_id=scenario_id,
+        district=district,
+        case_id=agreement.case_id,
+        school_urn=agreement.school_urn,
+        need_type=data["need_type"],
+        sen_stage=data["sen_stage"],
+        lac=agreement.lac,
+        consent=data["consent"],
+        agreed_on=agreement.agreed_on,
+        minutes_per_week=agreement.minutes_per_week,
+        weeks=agreement.weeks,
+        priority=agreement.priority,
+    )
+
+
+def to_agreement(row: AgreementRow) -> Agreement:
+    """The domain agreement of a row."""
+    return Agreement.model_validate({name: getattr(row, name) for name in AGREEMENT_FIELDS})
+
+
+def save_scenario(
+    session: Session, scenario: Scenario, notes: Sequence[str], user: User | None
+) -> ScenarioRow:
+    """Store a validated scenario: the county, one row per agreement and its current plan."""
+    base = scenario.model_copy(update={"agreements": (), "current_plan": ()})
+    row = ScenarioRow(
+        name=scenario.settings.name,
+        academic_year=scenario.settings.academic_year,
+        districts=list(scenario.district_names),
+        content=base.model_dump(mode="json"),
+        notes=list(notes),
+        created_by=user.id if user else None,
+    )
+    session.add(row)
+    session.flush()
+    district_of = {a.case_id: agreement_district(scenario, a) for a in scenario.agreements}
+    session.add_all(agreement_row(row.id, district_of[a.case_id], a) for a in scenario.agreements)
+    if scenario.current_plan:
+        plan = PlanRow(
+            scenario_id=row.id,
+            kind="import",
+            districts=list(scenario.district_names),
+            summary={"source": "current_plan.csv"},
+            created_by=user.id if user else None,
+        )
+        by_case = {a.case_id: a for a in scenario.agreements}
+        for support in scenario.current_plan:
+            agreement = by_case[support.case_id]
+            plan.assignments.append(
+                AssignmentRow(
+                    case_id=support.case_id,
+                    district=district_of[support.case_id],
+                    person_id=support.person_id,
+                    team=scenario.team_of(agreement),
+                    start=support.start,
+                    end=support.end,
+                    minutes_per_week=agreement.minutes_per_week,
+                    travel_minutes=0,
+                    status=support.status.value,
+                )
+            )
+        session.add(plan)
+    session.flush()
+    return row
+
+
+def latest_plan_ids(session: Session, scenario_id: int, districts: Iterable[str]) -> dict[str, int]:
+    """For each district, the newest plan that covers it."""
+    found: dict[str, int] = {}
+    plans = session.execute(
+        select(PlanRow.id, PlanRow.districts)
+        .where(PlanRow.scenario_id == scenario_id)
+        .order_by(PlanRow.id.desc())
+    ).all()
+    wanted = set(districts)
+    for plan_id, covered in plans:
+        for district in covered:
+            if district in wanted and district not in found:
+                found[district] = plan_id
+        if len(found) == len(wanted):
+            break
+    return found
+
+
+def open_agreements(
+    session: Session, scenario_id: int, districts: Iterable[str] | None = None
+) -> list[AgreementRow]:
+    """Open agreements of a scenario (of `districts`, if given), by case id."""
+    query = select(AgreementRow).where(
+        AgreementRow.scenario_id == scenario_id, AgreementRow.status == OPEN
+    )
+    if districts is not None:
+        query = query.where(AgreementRow.district.in_(list(districts)))
+    return list(session.scalars(query.order_by(AgreementRow.id)))
+
+
+def open_case_ids(session: Session, scenario_id: int, districts: Iterable[str]) -> set[str]:
+    """Case ids of the open agreements of `districts`."""
+    return set(
+        session.scalars(
+            select(AgreementRow.case_id).where(
+                AgreementRow.scenario_id == scenario_id,
+                AgreementRow.status == OPEN,
+                AgreementRow.district.in_(list(districts)),
+            )
+        )
+    )
+
+
+def current_plan(
+    session: Session, scenario_id: int, districts: Iterable[str], cases: set[str]
+) -> list[AssignmentRow]:
+    """The current plan's assignments of `districts` (newest plan per district) for `cases`."""
+    latest = latest_plan_ids(session, scenario_id, districts)
+    rows: list[AssignmentRow] = []
+    for district, plan_id in latest.items():
+        rows += session.scalars(
+            select(AssignmentRow).where(
+                AssignmentRow.plan_id == plan_id, AssignmentRow.district == district
+            )
+        )
+    return [r for r in rows if r.case_id in cases]
+
+
+def live_scenario(session: Session, cache: ScenarioCache, row: ScenarioRow) -> Scenario:
+    """The scenario as the planners see it now: the county, open agreements and the current plan."""
+    base = cache.base(row)
+    agreements = open_agreements(session, row.id)
+    cases = {a.case_id for a in agreements}
+    plan = current_plan(session, row.id, base.district_names, cases)
+    data: dict[str, Any] = dict(row.content)
+    data["agreements"] = [to_agreement(a).model_dump(mode="json") for a in agreements]
+    data["current_plan"] = [
+        PlannedSupport(
+            case_id=p.case_id, person_id=p.person_id, start=p.start, end=p.end, status=p.status
+        ).model_dump(mode="json")
+        for p in plan
+    ]
+    return Scenario.model_validate(data)
+
+
+def count_open(session: Session, scenario_id: int) -> int:
+    """Open agreements of a scenario."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(AgreementRow)
+            .where(AgreementRow.scenario_id == scenario_id, AgreementRow.status == OPEN)
+        )
+        or 0
+    )

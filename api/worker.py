@@ -1,0 +1,190 @@
+"""What a solve job's child process runs: one task, reporting progress and its output on a pipe.
+
+`python -m api.worker TASK_FILE FD` reads the pickled task the service wrote and sends, on the pipe
+`FD`, ("progress", Progress) messages, then one of ("result", output) or ("error", message). Tasks carry
+the validated scenario and call the planners; the service writes the output.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any, Protocol
+
+from allocator.caseload import CaseloadOutcome, RebalanceOutcome, plan_caseload, rebalance
+from allocator.model import Agreement, Scenario
+from allocator.model.caseload_result import CaseloadCheck, CaseloadKpis, CaseloadPlan, Change
+from allocator.model.rota_result import Rota
+from allocator.rota import plan_rota
+from allocator.solve import ConstraintScore, ProgressEvent, SolveParams
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A solver's progress as a job shows it."""
+
+    stage: str
+    objective: float | None
+    best_bound: float | None
+
+
+Report = Callable[[Progress], None]
+
+
+class Task(Protocol):
+    """A planner call that a child process runs."""
+
+    def run(self, report: Report) -> Any:
+        """Solve, telling `report` of progress; return the planner's output."""
+
+
+def _progress(prefix: str, event: ProgressEvent) -> Progress:
+    stage = f"{event.level} ({event.level_index + 1}/{event.levels})"
+    return Progress(
+        stage=f"{prefix}: {stage}" if prefix else stage,
+        objective=event.objective,
+        best_bound=event.best_bound,
+    )
+
+
+@dataclass(frozen=True)
+class RotaTask:
+    """Plan the rota of the county, or of the districts linked to `district`."""
+
+    scenario: Scenario
+    params: SolveParams
+    district: str | None = None
+    previous: Rota | None = None
+
+    def run(self, report: Report) -> Any:
+        """The rota outcome."""
+        return plan_rota(
+            self.scenario,
+            self.params,
+            previous=self.previous,
+            district=self.district,
+            progress=lambda label, event: report(_progress(label, event)),
+        )
+
+
+@dataclass(frozen=True)
+class CaseloadOutput:
+    """What a caseload job keeps of the planner's outcome."""
+
+    plan: CaseloadPlan
+    kpis: CaseloadKpis
+    check: CaseloadCheck
+    engine: str
+    wall_time: float
+    proven_optimal: bool
+    gap: float | None
+    breakdown: tuple[ConstraintScore, ...]
+    changes: tuple[Change, ...] = ()
+    moved: int | None = None
+    proven_minimal: bool | None = None
+
+
+def _breakdown(outcome: CaseloadOutcome) -> tuple[ConstraintScore, ...]:
+    """Each rule's final score summed over the parts (a part's later stage overrides its earlier)."""
+    totals: dict[str, ConstraintScore] = {}
+    for part in outcome.parts:
+        final: dict[str, ConstraintScore] = {}
+        for result in part.results:
+            final.update({s.name: s for s in result.breakdown})
+        for name, score in final.items():
+            seen = totals.get(name)
+            totals[name] = (
+                score
+                if seen is None
+                else seen.model_copy(
+                    update={
+                        "violation": seen.violation + score.violation,
+                        "penalty": seen.penalty + score.penalty,
+                    }
+                )
+            )
+    return tuple(totals.values())
+
+
+def _output(outcome: CaseloadOutcome, rebalanced: RebalanceOutcome | None = None) -> CaseloadOutput:
+    return CaseloadOutput(
+        plan=outcome.plan,
+        kpis=outcome.kpis,
+        check=outcome.check,
+        engine=outcome.engine,
+        wall_time=outcome.wall_time,
+        proven_optimal=outcome.proven_optimal,
+        gap=outcome.gap,
+        breakdown=_breakdown(outcome),
+        changes=rebalanced.changes if rebalanced else (),
+        moved=rebalanced.moved if rebalanced else None,
+        proven_minimal=rebalanced.proven_minimal if rebalanced else None,
+    )
+
+
+@dataclass(frozen=True)
+class CaseloadTask:
+    """Plan the caseload afresh (the county, or one district)."""
+
+    scenario: Scenario
+    params: SolveParams
+    district: str | None = None
+
+    def run(self, report: Report) -> CaseloadOutput:
+        """The plan and its score."""
+        outcome = plan_caseload(
+            self.scenario,
+            self.params,
+            district=self.district,
+            progress=lambda event: report(_progress("", event)),
+        )
+        return _output(outcome)
+
+
+@dataclass(frozen=True)
+class RebalanceTask:
+    """Fit new agreements into the current plan, never moving running support."""
+
+    scenario: Scenario
+    current: CaseloadPlan
+    new_agreements: tuple[Agreement, ...]
+    params: SolveParams
+    today: date | None = None
+
+    def run(self, report: Report) -> CaseloadOutput:
+        """The rebalanced plan, its score and its changes."""
+        rebalanced = rebalance(
+            self.scenario,
+            self.current,
+            self.new_agreements,
+            self.params,
+            self.today,
+            progress=lambda event: report(_progress("", event)),
+        )
+        return _output(rebalanced.outcome, rebalanced)
+
+
+def run_task(task: Task, connection: Connection) -> None:
+    """Child-process entry: run `task` and send its progress and output to the parent."""
+    try:
+        output = task.run(lambda progress: connection.send(("progress", progress)))
+        connection.send(("result", output))
+    except Exception as error:  # reported to the job's owner, never logged
+        connection.send(("error", f"{type(error).__name__}: {error}"))
+    finally:
+        connection.close()
+
+
+def main(argv: list[str]) -> None:
+    """Run the task in file `argv[1]`, reporting on the pipe whose descriptor is `argv[2]`."""
+    task = pickle.loads(Path(argv[1]).read_bytes())
+    run_task(task, Connection(int(argv[2]), readable=False))
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,110 @@
+"""Helpers for the service tests: an app on a temporary SQLite file, users of every role, the tiny county."""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from api.admin import add_user
+from api.main import create_app
+from api.security import Role
+from api.settings import Settings
+
+NORTH = "Northdown"
+SOUTH = "Southfield"
+NORTH_SCHOOL = 100001
+SOUTH_SCHOOL = 100003
+
+
+def settings_for(folder: Path, **more: Any) -> Settings:
+    """Settings of a test service on a SQLite file in `folder`."""
+    values: dict[str, Any] = {
+        "database_url": f"sqlite:///{folder / 'lift.db'}",
+        "solver_workers": 2,
+        "max_concurrent_jobs": 1,
+        "max_time_limit": 60.0,
+    }
+    values.update(more)
+    return Settings(**values)
+
+
+def zip_folder(folder: Path, inside: str = "scenario") -> bytes:
+    """A scenario folder as zip bytes (files under one folder, as a person would zip it)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.iterdir()):
+            archive.write(path, f"{inside}/{path.name}")
+    return buffer.getvalue()
+
+
+def bearer(token: str) -> dict[str, str]:
+    """An Authorization header."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class Service:
+    """A running test service: its client, a token per role, and the tiny county's scenario id."""
+
+    client: TestClient
+    tokens: dict[str, str]
+    scenario_id: int = 0
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def headers(self, role: str) -> dict[str, str]:
+        """Headers of a role ("anonymous" has none; "wrong" a made-up token)."""
+        if role == "anonymous":
+            return {}
+        if role == "wrong":
+            return bearer("lift_not-a-real-token")
+        return bearer(self.tokens[role])
+
+    def call(self, role: str, method: str, path: str, **kwargs: Any) -> Any:
+        """A request as `role`."""
+        return self.client.request(method, path, headers=self.headers(role), **kwargs)
+
+    def upload(self, data: bytes, role: str = "officer") -> Any:
+        """Upload a zip as `role`."""
+        files = [("files", ("scenario.zip", data, "application/zip"))]
+        return self.call(role, "POST", "/api/scenarios", files=files)
+
+    def wait(self, job_id: str, role: str = "officer", timeout: float = 180.0) -> dict[str, Any]:
+        """Poll a job until it finishes; returns its last state."""
+        deadline = time.monotonic() + timeout
+        while True:
+            job: dict[str, Any] = self.call(role, "GET", f"/api/jobs/{job_id}").json()
+            if job["status"] not in ("queued", "running") or time.monotonic() > deadline:
+                return job
+            time.sleep(0.1)
+
+    def run(self, path: str, body: dict[str, Any], role: str = "officer") -> dict[str, Any]:
+        """Start a job on the tiny scenario and wait for it."""
+        response = self.call(role, "POST", f"/api/scenarios/{self.scenario_id}/{path}", json=body)
+        assert response.status_code == 202, response.text
+        return self.wait(response.json()["id"], role)
+
+
+def make_service(folder: Path, tiny_zip: bytes, **settings: Any) -> Iterator[Service]:
+    """A service with users of every role and the tiny county uploaded."""
+    app = create_app(settings_for(folder, **settings))
+    sessions = app.state.sessions
+    tokens = {
+        "officer": add_user(sessions, Role.COUNTY_OFFICER, None)[1],
+        "coordinator": add_user(sessions, Role.DISTRICT_COORDINATOR, NORTH)[1],
+        "south_coordinator": add_user(sessions, Role.DISTRICT_COORDINATOR, SOUTH)[1],
+        "viewer": add_user(sessions, Role.VIEWER, None)[1],
+        "north_viewer": add_user(sessions, Role.VIEWER, NORTH)[1],
+    }
+    with TestClient(app) as client:
+        service = Service(client=client, tokens=tokens)
+        response = service.upload(tiny_zip)
+        assert response.status_code == 201, response.text
+        service.scenario_id = response.json()["id"]
+        yield service

@@ -1,0 +1,48 @@
+"""Fixtures for the service tests (helpers live in api_support.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from api_support import Service, make_service, zip_folder
+
+from allocator.io import write_scenario
+from allocator.model import Scenario
+
+
+@pytest.fixture(scope="session")
+def tiny_folder(tiny_scenario: Scenario, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny county written as a scenario folder."""
+    folder = tmp_path_factory.mktemp("tiny") / "tiny"
+    write_scenario(tiny_scenario, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_zip(tiny_folder: Path) -> bytes:
+    """The tiny county's folder zipped."""
+    return zip_folder(tiny_folder)
+
+
+@pytest.fixture
+def service(tmp_path: Path, tiny_zip: bytes) -> Iterator[Service]:
+    """A fresh service for one test."""
+    yield from make_service(tmp_path, tiny_zip)
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory: pytest.TempPathFactory, tiny_zip: bytes) -> Iterator[Service]:
+    """A service whose tiny county has a rota, a caseload plan and a staffing result (one per module)."""
+    for svc in make_service(tmp_path_factory.mktemp("planned"), tiny_zip):
+        rota = svc.run("rota/solve", {"time_limit": 10})
+        assert rota["status"] == "succeeded", rota
+        plan = svc.run("caseload/plan", {"time_limit": 10})
+        assert plan["status"] == "succeeded", plan
+        staffing = svc.call(
+            "officer", "POST", f"/api/scenarios/{svc.scenario_id}/staffing", json={}
+        )
+        assert staffing.status_code == 201, staffing.text
+        svc.notes.update(rota_job=rota["id"], plan_job=plan["id"])
+        yield svc

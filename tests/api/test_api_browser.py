@@ -1,0 +1,184 @@
+"""The web page in a real browser (Debian's chromium, driven by Playwright): sign in, plan the rota,
+the caseload and staffing, add an agreement and rebalance, upload a scenario, download the calendar."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from api_support import NORTH, NORTH_SCHOOL, settings_for
+from fastapi.testclient import TestClient
+
+from api.admin import add_user
+from api.main import create_app
+from api.security import Role
+
+CHROMIUM = Path("/usr/bin/chromium")
+JOB_TIMEOUT = 180_000
+"""Milliseconds a job may take on a busy machine (they take seconds)."""
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Live:
+    """The service on a loopback port, with an officer and a coordinator."""
+
+    def __init__(self, folder: Path, tiny_zip: bytes) -> None:
+        self.app = create_app(settings_for(folder))
+        self.officer = add_user(self.app.state.sessions, Role.COUNTY_OFFICER, None)[1]
+        self.coordinator = add_user(self.app.state.sessions, Role.DISTRICT_COORDINATOR, NORTH)[1]
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.tiny_zip = tiny_zip
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> Live:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(30)
+
+
+@pytest.fixture
+def live(tmp_path: Path, tiny_zip: bytes) -> Iterator[Live]:
+    with Live(tmp_path, tiny_zip) as server:
+        client = TestClient(server.app)
+        files = [("files", ("tiny.zip", tiny_zip, "application/zip"))]
+        stored = client.post(
+            "/api/scenarios", files=files, headers={"Authorization": f"Bearer {server.officer}"}
+        )
+        assert stored.status_code == 201
+        yield server
+
+
+def test_a_coordinator_and_an_officer_use_the_page(live: Live, tmp_path: Path) -> None:
+    from playwright.sync_api import FilePayload, expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(accept_downloads=True)
+            page.set_default_timeout(60_000)
+            page.goto(live.url + "/")
+
+            page.fill("#token", "lift_wrong")
+            page.click("#sign-in-form button")
+            expect(page.locator("#sign-in-error")).to_contain_text("not valid")
+
+            page.fill("#token", live.officer)
+            page.click("#sign-in-form button")
+            expect(page.locator("#who-text")).to_contain_text("county officer")
+            expect(page.locator("#scenario")).to_contain_text("Tiny 2025-26")
+
+            page.click("#rota-run")
+            expect(page.locator("#rota-job .stage")).to_have_text("succeeded", timeout=JOB_TIMEOUT)
+            expect(page.locator("#rota-job")).to_contain_text("18 meetings, proven optimal")
+            expect(page.locator("#rota-calendar .meeting")).to_have_count(18)
+            expect(page.locator("#rota-calendar th").first).to_have_text("Week of")
+            expect(page.locator("#rota-analysis")).to_contain_text("proven optimal")
+
+            page.select_option("#district", NORTH)
+            expect(page.locator("#rota-calendar .meeting")).to_have_count(12)
+            with page.expect_download() as info:
+                page.click("#ics-download")
+            download = info.value
+            assert download.suggested_filename == "rota-northdown.ics"
+            saved = tmp_path / download.suggested_filename
+            download.save_as(saved)
+            assert saved.read_text().startswith("BEGIN:VCALENDAR")
+
+            page.select_option("#district", "")
+            page.click("[data-tab=caseload]")
+            page.click("#caseload-plan")
+            expect(page.locator("#caseload-job .stage")).to_have_text(
+                "succeeded", timeout=JOB_TIMEOUT
+            )
+            expect(page.locator("#caseload-people")).to_contain_text("ST1")
+            expect(page.locator("#caseload-waiting")).to_contain_text("T-0003")
+            expect(page.locator("#caseload-waiting")).to_contain_text("consent")
+
+            page.click("[data-tab=staffing]")
+            page.click("#staffing-run")
+            expect(page.locator("#staffing-table")).to_contain_text("Northdown")
+            expect(page.locator("#staffing-chart")).to_be_visible()
+            page.fill("#staffing-total", "5")
+            page.click("#staffing-compare")
+            expect(page.locator("#staffing-comparison")).to_contain_text("adjusted")
+
+            upload: FilePayload = {
+                "name": "tiny.zip",
+                "mimeType": "application/zip",
+                "buffer": live.tiny_zip,
+            }
+            page.set_input_files("#upload-files", files=[upload])
+            page.click("#upload-form button")
+            expect(page.locator("#upload-result")).to_contain_text("as scenario #2")
+            page.screenshot(path=str(tmp_path / "officer.png"), full_page=True)
+
+            page.click("#sign-out")
+            page.fill("#token", live.coordinator)
+            page.click("#sign-in-form button")
+            expect(page.locator("#who-text")).to_contain_text(NORTH)
+            expect(page.locator("[data-tab=staffing]")).to_be_hidden()
+            page.select_option("#scenario", "1")
+            page.click("[data-tab=agreements]")
+            form = page.locator("#agreement-form")
+            form.locator("[name=case_id]").fill("T-0900")
+            form.locator("[name=school_urn]").select_option(str(NORTH_SCHOOL))
+            form.locator("[name=agreed_on]").fill("2025-10-06")
+            form.locator("[name=priority]").select_option("1")
+            form.locator("[name=consent]").fill("maybe")
+            form.locator("button").click()
+            expect(page.locator("#agreement-error")).to_contain_text("consent")
+            form.locator("[name=consent]").fill("exception: parent unreachable")
+            form.locator("button").click()
+            expect(page.locator("#agreement-list")).to_contain_text("T-0900")
+
+            page.click("[data-tab=caseload]")
+            page.click("#caseload-rebalance")
+            expect(page.locator("#caseload-job .stage")).to_have_text(
+                "succeeded", timeout=JOB_TIMEOUT
+            )
+            expect(page.locator("#caseload-changes")).to_contain_text("T-0900")
+            with page.expect_download() as info:
+                page.click("[data-download='caseload/caseload.xlsx']")
+            assert info.value.suggested_filename == "caseload.xlsx"
+            expect(page.locator("#caseload-people")).to_contain_text("T-0001, T-0900")
+            expect(page.locator("#caseload-people")).not_to_contain_text("ST2")
+            page.screenshot(path=str(tmp_path / "coordinator.png"), full_page=True)
+            page.click("[data-tab=rota]")
+            page.screenshot(path="/tmp/lift-coordinator-rota.png", full_page=True)
+        finally:
+            browser.close()

@@ -1,0 +1,257 @@
+"""Every route, tried by every role: county officer, coordinator (own and another district), viewer,
+no token and a wrong token."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Any
+
+import pytest
+from api_support import NORTH, NORTH_SCHOOL, SOUTH_SCHOOL, Service, settings_for
+
+from api.main import create_app
+
+ROLES = ("officer", "coordinator", "south_coordinator", "viewer", "north_viewer")
+_ids = count(1)
+
+
+def new_case(prefix: str) -> str:
+    """A case id not used before in this module."""
+    return f"{prefix}-{next(_ids):04d}"
+
+
+def agreement(case_id: str, urn: int = NORTH_SCHOOL) -> dict[str, Any]:
+    """A valid new agreement."""
+    return {
+        "case_id": case_id,
+        "school_urn": urn,
+        "need_type": "C&I",
+        "sen_stage": "SEN Support",
+        "consent": "yes",
+        "agreed_on": "2025-10-01",
+        "minutes_per_week": 30,
+        "weeks": 6,
+        "priority": 2,
+    }
+
+
+Prepare = Callable[[Service, str], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route, how to call it as a role, and the status each role gets."""
+
+    method: str
+    path: str
+    expected: dict[str, int]
+    prepare: Prepare = field(default=lambda _s, _r: {})
+    """Per role: `path` format values and request keyword arguments (json=..., files=...)."""
+
+    def call(self, svc: Service, role: str) -> Any:
+        values = {"sid": svc.scenario_id, **self.prepare(svc, role)}
+        kwargs = {k: values.pop(k) for k in ("json", "files", "params") if k in values}
+        path = self.path.format(**values)
+        return svc.call(role, self.method, path, **kwargs)
+
+
+def statuses(
+    officer: int,
+    coordinator: int,
+    south_coordinator: int | None = None,
+    viewer: int | None = None,
+    north_viewer: int | None = None,
+) -> dict[str, int]:
+    """Expected statuses; omitted roles take the coordinator's (south) or viewer's status."""
+    viewer = 403 if viewer is None else viewer
+    return {
+        "officer": officer,
+        "coordinator": coordinator,
+        "south_coordinator": coordinator if south_coordinator is None else south_coordinator,
+        "viewer": viewer,
+        "north_viewer": viewer if north_viewer is None else north_viewer,
+    }
+
+
+def _north_case(svc: Service, _role: str) -> dict[str, Any]:
+    """A fresh open case in Northdown, made by the officer."""
+    case_id = new_case("R")
+    made = svc.call(
+        "officer", "POST", f"/api/scenarios/{svc.scenario_id}/agreements", json=agreement(case_id)
+    )
+    assert made.status_code == 201, made.text
+    return {"case": case_id}
+
+
+def _zip(svc: Service, _role: str) -> dict[str, Any]:
+    return {"files": [("files", ("tiny.zip", svc.notes["zip"], "application/zip"))]}
+
+
+def _own_school(_svc: Service, role: str) -> dict[str, Any]:
+    urn = SOUTH_SCHOOL if role == "south_coordinator" else NORTH_SCHOOL
+    return {"params": {"school_urn": urn}}
+
+
+def _job(svc: Service, _role: str) -> dict[str, Any]:
+    return {"job": svc.notes["north_job"]}
+
+
+def _county_job(svc: Service, _role: str) -> dict[str, Any]:
+    return {"job": svc.notes["rota_job"]}
+
+
+QUICK = {"time_limit": 2}
+S = "/api/scenarios/{sid}"
+
+ROUTES: list[Route] = [
+    Route("GET", "/api/health", {r: 200 for r in ROLES}),
+    Route("GET", "/api/me", statuses(200, 200, viewer=200)),
+    Route("GET", "/api/scenarios", statuses(200, 200, viewer=200)),
+    Route("POST", "/api/scenarios", statuses(201, 403), _zip),
+    Route("POST", "/api/scenarios/validate", statuses(200, 200), _zip),
+    Route("GET", S, statuses(200, 200, viewer=200)),
+    Route("GET", S + "/people", statuses(200, 200, viewer=200)),
+    Route("GET", S + "/schools", statuses(200, 200, viewer=200)),
+    Route("GET", S + "/agreements", statuses(200, 200, viewer=200)),
+    Route(
+        "POST",
+        S + "/agreements",
+        statuses(201, 201, south_coordinator=422),
+        lambda _s, _r: {"json": agreement(new_case("N"))},
+    ),
+    Route(
+        "GET",
+        S + "/agreements/{case}",
+        statuses(200, 200, south_coordinator=404, viewer=200),
+        _north_case,
+    ),
+    Route(
+        "PATCH",
+        S + "/agreements/{case}",
+        statuses(200, 200, south_coordinator=404),
+        lambda s, r: {**_north_case(s, r), "json": {"minutes_per_week": 45}},
+    ),
+    Route(
+        "POST",
+        S + "/agreements/{case}/close",
+        statuses(200, 200, south_coordinator=404),
+        lambda s, r: {**_north_case(s, r), "json": {"closed_on": "2025-12-01"}},
+    ),
+    Route("POST", S + "/rota/solve", statuses(202, 202), lambda _s, _r: {"json": QUICK}),
+    Route("GET", S + "/rota", statuses(200, 200, viewer=200)),
+    Route("GET", S + "/rota/analysis", statuses(200, 200, viewer=200)),
+    Route("GET", S + "/rota/next-meeting", statuses(200, 200, viewer=200), _own_school),
+    Route("GET", S + "/rota/rota.csv", statuses(200, 200, viewer=200)),
+    Route("GET", S + "/rota/rota.xlsx", statuses(200, 200, viewer=200)),
+    Route("GET", S + "/rota/calendar.ics", statuses(200, 200, viewer=200)),
+    Route("POST", S + "/caseload/plan", statuses(202, 202), lambda _s, _r: {"json": QUICK}),
+    Route("POST", S + "/caseload/rebalance", statuses(202, 202), lambda _s, _r: {"json": QUICK}),
+    Route("GET", S + "/caseload", statuses(200, 200, viewer=200)),
+    Route("GET", S + "/caseload/analysis", statuses(200, 200, viewer=200)),
+    Route("GET", S + "/caseload/assignments.csv", statuses(200, 200, viewer=200)),
+    Route("GET", S + "/caseload/unassigned.csv", statuses(200, 200, viewer=200)),
+    Route("GET", S + "/caseload/changes.csv", statuses(200, 200, viewer=200)),
+    Route("GET", S + "/caseload/caseload.xlsx", statuses(200, 200, viewer=200)),
+    Route("POST", S + "/staffing", statuses(201, 403), lambda _s, _r: {"json": {}}),
+    Route("GET", S + "/staffing", statuses(200, 403, viewer=200)),
+    Route(
+        "POST",
+        S + "/staffing/compare",
+        statuses(200, 403),
+        lambda _s, _r: {"json": {"b": {"method": "hamilton"}}},
+    ),
+    Route("GET", S + "/staffing/staffing.csv", statuses(200, 403, viewer=200)),
+    Route("GET", S + "/staffing/chart.png", statuses(200, 403, viewer=200)),
+    Route("GET", "/api/jobs", statuses(200, 200, viewer=200)),
+    Route("GET", "/api/jobs/{job}", statuses(200, 200, south_coordinator=404, viewer=200), _job),
+    Route(
+        "GET",
+        "/api/jobs/{job}/result",
+        statuses(200, 200, south_coordinator=404, viewer=200),
+        _job,
+    ),
+    Route(
+        "POST",
+        "/api/jobs/{job}/cancel",
+        statuses(409, 404, viewer=403),
+        _county_job,
+    ),
+    Route("GET", "/api/audit", statuses(200, 403)),
+]
+
+
+@pytest.fixture(scope="module")
+def svc(planned: Service, tiny_zip: bytes) -> Service:
+    """The planned service, with a finished job of Northdown's coordinator."""
+    planned.notes["zip"] = tiny_zip
+    done = planned.run("rota/solve", QUICK, role="coordinator")
+    assert done["status"] == "succeeded", done
+    planned.notes["north_job"] = done["id"]
+    return planned
+
+
+def _key(route: Route) -> str:
+    return f"{route.method} {route.path.replace('{sid}', '{scenario_id}')}"
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=_key)
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_its_status(svc: Service, route: Route, role: str) -> None:
+    response = route.call(svc, role)
+    assert response.status_code == route.expected[role], (role, response.text)
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.path != "/api/health"], ids=_key)
+@pytest.mark.parametrize("who", ["anonymous", "wrong"])
+def test_no_or_wrong_token_is_401(svc: Service, route: Route, who: str) -> None:
+    response = route.call(svc, who) if route.prepare is _zip else _bare(svc, route, who)
+    assert response.status_code == 401, response.text
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def _bare(svc: Service, route: Route, who: str) -> Any:
+    path = route.path.format(sid=svc.scenario_id, case="T-0001", job=svc.notes["north_job"])
+    return svc.call(who, route.method, path, json={})
+
+
+def test_every_api_route_is_in_the_role_table(tmp_path: Any) -> None:
+    app = create_app(settings_for(tmp_path))
+    routes = {
+        f"{method.upper()} {path}"
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+    }
+    table = {_key(r).replace("{case}", "{case_id}").replace("{job}", "{job_id}") for r in ROUTES}
+    assert routes == table
+
+
+def test_a_coordinator_sees_only_their_district(svc: Service) -> None:
+    sid = svc.scenario_id
+    cases = svc.call("coordinator", "GET", f"/api/scenarios/{sid}/agreements").json()
+    assert cases and {c["district"] for c in cases} == {NORTH}
+    meetings = svc.call("coordinator", "GET", f"/api/scenarios/{sid}/rota").json()["meetings"]
+    assert meetings and {m["district"] for m in meetings} == {NORTH}
+    schools = svc.call("coordinator", "GET", f"/api/scenarios/{sid}/schools").json()
+    assert {s["district"] for s in schools} == {NORTH}
+    other = svc.call(
+        "coordinator", "GET", f"/api/scenarios/{sid}/rota", params={"district": "Southfield"}
+    )
+    assert other.status_code == 404
+    plan = svc.call("coordinator", "GET", f"/api/scenarios/{sid}/caseload").json()
+    assert {a["district"] for a in plan["assignments"]} <= {NORTH}
+    county = svc.call("officer", "GET", f"/api/scenarios/{sid}/agreements").json()
+    assert len(county) > len(cases)
+
+
+def test_a_coordinators_job_covers_only_their_district(svc: Service) -> None:
+    response = svc.call(
+        "coordinator",
+        "POST",
+        f"/api/scenarios/{svc.scenario_id}/rota/solve",
+        json={**QUICK, "district": "Southfield"},
+    )
+    assert response.status_code == 404
+    job = svc.call("coordinator", "GET", f"/api/jobs/{svc.notes['north_job']}").json()
+    assert job["district"] == NORTH

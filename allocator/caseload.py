@@ -10,6 +10,7 @@ independent checker.
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections import defaultdict
@@ -77,11 +78,16 @@ PLAN_SHARES = (0.25, 0.65, 0.05, 0.05)
 """How a part's time is shared between the planning levels (what a level leaves unused passes on)."""
 REBALANCE_PLANNING_SHARE = 0.5
 """Share of a rebalance's time for the planning levels; the rest finds the fewest changes."""
+REBALANCE_TAIL_FACTOR = 2.0
+"""A rebalance's solver gets its time limit less this many times what building took (the rest
+decodes, checks and scores the plan), so the time limit holds for the whole call."""
 CHANGE_SHARES = (0.75, 0.25)
 """How the rest is shared between the fewest changes and the least start shift."""
 MIN_PART_SECONDS = 0.2
 MIN_LEVEL_SECONDS = 0.2
 """Each level gets at least this long: the solver needs it to take in the model and the warm start."""
+LP_BOUND_SHARE = 0.1
+"""At most this share of a part's time goes to the LP relaxation that bounds the first level."""
 FIRST_LEVEL_SECONDS = 1.5
 """The first level gets at least this long (if the part has it): time to take in the warm start."""
 
@@ -123,6 +129,9 @@ class PartSolve:
     objectives: Objectives | None = None
     values: dict[str, int] = field(default_factory=dict)
     """Each penalty's value in the solver's final solution, as the solver counts it."""
+    lp_bound: float | None = None
+    """A bound on the first level from the LP relaxation of the time-indexed formulation (HiGHS),
+    often far stronger than CP-SAT's own on the interval model; None if not computed."""
 
     @property
     def levels(self) -> list[LevelResult]:
@@ -177,6 +186,8 @@ class CaseloadOutcome:
     def level_bound(self, level: int) -> float | None:
         """The sum over parts of the best bound proved for a planning level (None if a part has none).
 
+        On the first level a part's bound is the better of CP-SAT's and the LP relaxation's.
+
         A trivial part (nothing to decide) contributes its own value, which is exact.
         """
         total = 0.0
@@ -186,9 +197,11 @@ class CaseloadOutcome:
                     total += part.objectives.levels[level]
                 continue
             levels = part.levels
-            if level >= len(levels) or levels[level].best_bound is None:
+            found = levels[level].best_bound if level < len(levels) else None
+            lp = part.lp_bound if level == 0 else None
+            if found is None and lp is None:
                 return None
-            total += levels[level].best_bound  # type: ignore[operator]
+            total += max(b for b in (found, lp) if b is not None)
         return total
 
     @property
@@ -541,6 +554,35 @@ def _solve_part(
     return window.placements(last), tuple(results), values
 
 
+def first_level_lp_bound(part: CaseloadInstance, seconds: float = 5.0) -> float | None:
+    """A lower bound on the first level (priority weight not started) from the LP relaxation of the
+    time-indexed formulation, solved by HiGHS; None if the LP is not solved to optimality in time.
+
+    The first level is integer, so the LP optimum is rounded up (after a small tolerance).
+    """
+    import highspy
+    import numpy as np
+
+    # Imported here: the MIP baseline builds on this module.
+    from allocator.caseload_mip import _columns, _constants, _Model
+
+    constant = _constants(part)[0]
+    cols = _columns(part)
+    if not cols.case:
+        return float(constant)
+    lp = _Model(part, cols)
+    h = lp.highs
+    every = np.arange(lp.n, dtype=np.int32)
+    h.changeColsIntegrality(lp.n, every, np.asarray([highspy.HighsVarType.kContinuous] * lp.n))
+    h.changeColsCost(lp.n, every, np.asarray(cols.costs[0], dtype=np.float64))
+    h.setOptionValue("time_limit", max(0.05, seconds))
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    value = float(h.getInfo().objective_function_value) + constant
+    return float(max(0, math.ceil(value - 1e-6)))
+
+
 def _level_progress(progress: ProgressFn | None, index: int, count: int) -> ProgressFn | None:
     if progress is None:
         return None
@@ -572,12 +614,18 @@ def _solve_parts(
         to_global, part_keep = _localise(instance, part, keep or {})
         part_keep = {c: p for c, p in part_keep.items() if part.cases[c].fixed is None}
         values: dict[str, int] = {}
+        lp_bound: float | None = None
         if size == 0:
             local = part_keep
             results: tuple[SolveResult, ...] = ()
         else:
             left = params.time_limit - (time.perf_counter() - start)
             seconds = max(MIN_PART_SECONDS, left * size / remaining)
+            if not rebalance:
+                # A stronger first-level bound than CP-SAT's own, for the gap; its time is the part's.
+                lp_start = time.perf_counter()
+                lp_bound = first_level_lp_bound(part, LP_BOUND_SHARE * seconds)
+                seconds = max(MIN_PART_SECONDS, seconds - (time.perf_counter() - lp_start))
             label = ", ".join(part.teams)
             local, results, values = _solve_part(
                 part,
@@ -594,7 +642,7 @@ def _solve_parts(
         if errors:
             raise RuntimeError("the solver broke a hard rule: " + "; ".join(errors[:3]))
         placements.update(_globalise(instance, part, to_global, local))
-        solved.append(PartSolve(part.teams, size, results, evaluate(part, local), values))
+        solved.append(PartSolve(part.teams, size, results, evaluate(part, local), values, lp_bound))
     return placements, solved
 
 
@@ -1018,7 +1066,7 @@ def rebalance(
     the new and the waiting cases); the rest of the plan stays where it is. Among those plans, within
     the rebalance tolerance of the best found on the four planning objectives, it takes the one that
     moves the fewest planned cases, then shifts start weeks least. With no new agreements nothing
-    changes.
+    changes. `params.time_limit` bounds the whole call, building, decoding and checking included.
     """
     started = time.perf_counter()
     params = params or SolveParams()
@@ -1077,11 +1125,15 @@ def rebalance(
             _globalise(instance, part, [instance.case_index[c.case_id] for c in part.cases], held)
         )
     tolerance = full.settings.caseload.rebalance_tolerance_pct / 100
+    # The time limit is for the whole call: what building took is kept back again for decoding,
+    # checking and the KPIs after the solve, which cost about as much.
+    built = time.perf_counter() - started
+    solver_seconds = max(MIN_PART_SECONDS, params.time_limit - REBALANCE_TAIL_FACTOR * built)
     solved, solved_parts = _solve_parts(
         instance,
         local_parts,
         formulation,
-        params,
+        params.model_copy(update={"time_limit": solver_seconds}),
         progress,
         keep=keep,
         rebalance=True,

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated
 
+from google.protobuf import text_format
+from ortools.sat import sat_parameters_pb2
 from ortools.sat.python import cp_model
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from allocator.model.base import Frozen
 
@@ -38,6 +40,19 @@ class SolveParams(Frozen):
     log: bool = False
     relative_gap: Annotated[float, Field(ge=0, le=1)] = 0.0
     """Stop a level once within this relative gap of its bound (0: prove optimal)."""
+    cp_sat: dict[str, float | int | bool | str] = Field(default_factory=dict)
+    """Extra CP-SAT parameters, by their `SatParameters` name (e.g. `{"max_presolve_iterations": 1}`),
+    set on every solve after the ones above. Names and values are checked when the params are made;
+    an enum takes its value's name (`{"search_branching": "FIXED_SEARCH"}`). The parameters this
+    class already sets (time, workers, seed, log, gap) are refused here: use its own fields."""
+
+    @field_validator("cp_sat")
+    @classmethod
+    def _known_cp_sat_parameters(
+        cls, value: dict[str, float | int | bool | str]
+    ) -> dict[str, float | int | bool | str]:
+        _cp_sat_text(value)
+        return value
 
 
 class Status(StrEnum):
@@ -178,6 +193,55 @@ class _Callback(cp_model.CpSolverSolutionCallback):
         self._emit(self.objective_value, self.best_objective_bound)
 
 
+_MANAGED = {
+    "max_time_in_seconds": "time_limit",
+    "num_workers": "workers",
+    "num_search_workers": "workers",
+    "random_seed": "seed",
+    "log_search_progress": "log",
+    "relative_gap_limit": "relative_gap",
+}
+"""CP-SAT parameters `SolveParams` sets from its own fields (the lexicographic time sharing needs them)."""
+
+
+def _set_cp_sat_parameter(
+    parameters: sat_parameters_pb2.SatParameters, name: str, value: float | int | bool | str
+) -> None:
+    """Set one CP-SAT parameter by name, with a clear error for an unknown name or a wrong value."""
+    if name in _MANAGED:
+        raise ValueError(f"CP-SAT parameter {name!r}: set SolveParams.{_MANAGED[name]} instead")
+    descriptor = sat_parameters_pb2.SatParameters.DESCRIPTOR
+    field_ = descriptor.fields_by_name.get(name)
+    if field_ is None:
+        close = sorted(n for n in descriptor.fields_by_name if name.lower() in n or n in name)[:5]
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise ValueError(f"unknown CP-SAT parameter {name!r}{hint}")
+    if field_.is_repeated:
+        raise ValueError(f"CP-SAT parameter {name!r} is a list: not settable through SolveParams")
+    if field_.enum_type is not None and isinstance(value, str):
+        enum = field_.enum_type.values_by_name.get(value)
+        if enum is None:
+            names = ", ".join(field_.enum_type.values_by_name)
+            raise ValueError(f"CP-SAT parameter {name!r}: {value!r} is not one of {names}")
+        value = enum.number
+    expects_bool = field_.type == field_.TYPE_BOOL
+    if expects_bool != isinstance(value, bool):
+        kind = "true or false" if expects_bool else "a number or an enum name"
+        raise ValueError(f"CP-SAT parameter {name!r}: expected {kind}, got {value!r}")
+    try:
+        setattr(parameters, name, value)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"CP-SAT parameter {name!r}: {value!r} is not allowed ({error})") from None
+
+
+def _cp_sat_text(settings: Mapping[str, float | int | bool | str]) -> str:
+    """The settings, checked, in the text format CP-SAT's parameters merge."""
+    parameters = sat_parameters_pb2.SatParameters()
+    for name, value in settings.items():
+        _set_cp_sat_parameter(parameters, name, value)
+    return text_format.MessageToString(parameters)
+
+
 def _solver(params: SolveParams, time_limit: float) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     p = solver.parameters
@@ -187,6 +251,8 @@ def _solver(params: SolveParams, time_limit: float) -> cp_model.CpSolver:
     p.log_search_progress = params.log
     if params.relative_gap > 0:
         p.relative_gap_limit = params.relative_gap
+    if params.cp_sat:
+        p.merge_text_format(_cp_sat_text(params.cp_sat))
     return solver
 
 

@@ -173,7 +173,9 @@ def scenario(
             people.setdefault(person, g.district)
     return Scenario(
         settings=ScenarioSettings(
-            name="test county", academic_year="2025-26", rota=rota or RotaSettings(referrals_per_1000_pupils=4.0)
+            name="test county",
+            academic_year="2025-26",
+            rota=rota or RotaSettings(referrals_per_1000_pupils=4.0),
         ),
         terms=tuple(terms or terms_of()),
         closures=tuple(closures),

@@ -275,3 +275,35 @@ def test_capacity_from_staffing_sizes_each_team_by_the_formula(
         ["--scenario", str(folder), "--out", str(tmp_path / "out"), "--capacity-from-staffing"],
     )
     assert result.exit_code == 0, result.output
+
+
+def test_the_lp_bound_never_exceeds_the_first_level() -> None:
+    """The time-indexed LP relaxation bounds the first level from below; the gap counts it."""
+    from allocator.caseload import first_level_lp_bound
+
+    s = busy_county()
+    outcome = plan_caseload(s, FAST)
+    assert outcome.proven_optimal
+    solved = [part for part in outcome.parts if part.results]
+    assert solved and all(part.lp_bound is not None for part in solved)
+    for part in solved:
+        assert part.lp_bound is not None and part.objectives is not None
+        assert part.lp_bound <= part.objectives.not_started
+    bound = outcome.level_bound(0)
+    assert bound is not None and bound <= outcome.objectives.not_started
+    assert outcome.gap is not None and outcome.gap >= 0
+    instance = build_instance(s)
+    total = sum(first_level_lp_bound(part) or 0 for part in instance.components())
+    assert total <= outcome.objectives.not_started
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_counties())
+def test_random_counties_lp_bound_is_below_the_optimum(s: Scenario) -> None:
+    outcome = plan_caseload(s, QUICK)
+    for part in outcome.parts:
+        if part.lp_bound is not None and part.objectives is not None:
+            assert part.lp_bound <= part.objectives.not_started
+            if part.levels and part.levels[0].status.value == "optimal":
+                # Proven optimal: the LP bound cannot be above CP-SAT's proof.
+                assert part.lp_bound <= part.levels[0].objective  # type: ignore[operator]

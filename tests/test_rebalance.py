@@ -208,3 +208,16 @@ def test_lift_rebalance_writes_changes(tmp_path: Path) -> None:
     same = CliRunner().invoke(rebalance_app, [*args, "--out", str(tmp_path / "same")])
     assert same.exit_code == 0, same.output
     assert (tmp_path / "same" / "changes.csv").read_text().splitlines()[1:] == []
+
+
+def test_the_time_limit_covers_the_whole_rebalance() -> None:
+    """The solver gets what is left after building (and what decoding needs): even a limit shorter
+    than the solver's minimum still gives a checked plan with the new case in it."""
+    from allocator.solve import SolveParams
+
+    s, plan = planned_county()
+    tight = SolveParams(time_limit=0.05, workers=2, seed=1)
+    result = rebalance(s, plan, [case("N1", weeks=2, lac=True, priority=1)], tight)
+    assert result.outcome.check.ok, result.outcome.check.breaches
+    assert result.plan.assignment_of("N1") is not None or result.plan.waiting_of("N1") is not None
+    assert all(c.after_person is None or c.after_start is not None for c in result.changes)

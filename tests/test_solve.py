@@ -111,3 +111,49 @@ def test_summary_line() -> None:
     model, x, _ = two_levels()
     result, _ = solve(model, [Level("a", [Penalty("x", x)])], FAST)
     assert result.summary().startswith("optimal, objective 0, gap 0.00%")
+
+
+def test_cp_sat_parameters_reach_the_solver() -> None:
+    """Extra CP-SAT parameters are set on every level's solver, enums by their value's name."""
+    from allocator.solve import _solver
+
+    params = SolveParams(
+        time_limit=3,
+        workers=2,
+        cp_sat={
+            "max_presolve_iterations": 1,
+            "cp_model_presolve": False,
+            "search_branching": "FIXED_SEARCH",
+            "presolve_probing_deterministic_time_limit": 0.5,
+        },
+    )
+    p = _solver(params, 1.5).parameters
+    assert p.max_presolve_iterations == 1 and not p.cp_model_presolve
+    assert p.search_branching == type(p.search_branching).FIXED_SEARCH
+    assert p.presolve_probing_deterministic_time_limit == 0.5
+    # The driver's own settings stay in force.
+    assert (p.num_workers, p.max_time_in_seconds) == (2, 1.5)
+    model, x, y = two_levels()
+    result, solution = solve(
+        model, [Level("first", [Penalty("x", x, 1)]), Level("second", [Penalty("y", y, 1)])], params
+    )
+    assert result.proven_optimal and (solution.value(x), solution.value(y)) == (0, 7)
+
+
+def test_cp_sat_parameters_are_checked() -> None:
+    """Unknown names, wrong types, bad enum names, lists and the driver's own settings are refused."""
+    import pytest
+    from pydantic import ValidationError
+
+    for bad, message in [
+        ({"max_presolve_iteratons": 1}, "unknown CP-SAT parameter 'max_presolve_iteratons'"),
+        ({"num_workers": 3}, "set SolveParams.workers instead"),
+        ({"max_time_in_seconds": 3}, "set SolveParams.time_limit instead"),
+        ({"search_branching": "NOPE"}, "'NOPE' is not one of"),
+        ({"cp_model_presolve": 1}, "expected true or false"),
+        ({"max_presolve_iterations": True}, "expected a number or an enum name"),
+        ({"max_presolve_iterations": 1.5}, "is not allowed"),
+        ({"restart_algorithms": 1}, "is a list"),
+    ]:
+        with pytest.raises(ValidationError, match=message):
+            SolveParams(cp_sat=bad)

@@ -262,7 +262,6 @@ def run_demo(scenario: Scenario, out: Path, console: Console) -> None:
     params = SolveParams(time_limit=DEMO_SECONDS, workers=2, seed=0)
     with solve_progress(console, "Planning the caseload") as progress:
         outcome = plan_caseload(scenario, params, progress=progress)
-    folder = out / "caseload"
-    paths = write_caseload(outcome, folder)
+    paths = write_caseload(outcome, out)
     print_kpis(outcome, console)
-    console.print(f"Caseload: wrote {len(paths)} files to {folder}/")
+    console.print(f"Caseload: wrote {len(paths)} files to {out}/")

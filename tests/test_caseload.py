@@ -251,7 +251,7 @@ def test_lift_assign_reports_scenario_problems_and_exits_2(tmp_path: Path) -> No
 def test_demo_step_plans_and_writes(tmp_path: Path) -> None:
     console = Console(file=io.StringIO(), width=120)
     run_demo(busy_county(), tmp_path, console)
-    assert (tmp_path / "caseload" / "assignments.csv").exists()
+    assert (tmp_path / "assignments.csv").exists()
     assert "Caseload" in console.file.getvalue()  # type: ignore[attr-defined]
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from allocator.io import AGREEMENT_COLUMNS
 from allocator.model import Agreement, PlannedSupport, Scenario
 from allocator.summary import district_summary
 from api.db.models import AgreementRow, AssignmentRow, PlanRow, ScenarioRow, User
@@ -22,18 +23,7 @@ from api.db.models import AgreementRow, AssignmentRow, PlanRow, ScenarioRow, Use
 OPEN = "open"
 CLOSED = "closed"
 
-AGREEMENT_FIELDS = (
-    "case_id",
-    "school_urn",
-    "need_type",
-    "sen_stage",
-    "lac",
-    "consent",
-    "agreed_on",
-    "minutes_per_week",
-    "weeks",
-    "priority",
-)
+AGREEMENT_FIELDS = AGREEMENT_COLUMNS
 
 
 class ScenarioCache:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from allocator.io.scenario_folder import AGREEMENT_COLUMNS
 from allocator.model import Agreement, PlanStatus
 from allocator.model.caseload_result import Assignment, CaseloadPlan, Change, Waiting
 from allocator.model.scenario import Problem, ScenarioError
@@ -54,18 +55,6 @@ CHANGE_COLUMNS = (
     "before_start",
     "after_start",
     "reason",
-)
-AGREEMENT_COLUMNS = (
-    "case_id",
-    "school_urn",
-    "need_type",
-    "sen_stage",
-    "lac",
-    "consent",
-    "agreed_on",
-    "minutes_per_week",
-    "weeks",
-    "priority",
 )
 _BLANK_MEANS_DEFAULT = {"lac", "priority"}
 

@@ -150,6 +150,8 @@ FILES: tuple[CsvFile, ...] = (
     ),
 )
 INDICATORS_FILE = "district_indicators.csv"
+AGREEMENT_COLUMNS: tuple[str, ...] = next(f for f in FILES if f.name == "agreements.csv").required
+"""The columns of agreements.csv (also of new-agreement files and the service's agreement rows)."""
 KNOWN_FILES = {f.name for f in FILES} | {SCENARIO_TOML, STAFFING_TOML, INDICATORS_FILE}
 
 

@@ -948,7 +948,7 @@ def caseload_kpis(
     )
 
 
-def _outcome(
+def make_outcome(
     scenario: Scenario,
     instance: CaseloadInstance,
     placements: dict[int, Placement],
@@ -960,6 +960,7 @@ def _outcome(
     today: date | None = None,
     before: CaseloadPlan | None = None,
 ) -> CaseloadOutcome:
+    """Decode placements into a plan, score it, check it and wrap it as an outcome (any engine)."""
     keep_as = {a.case_id: a for a in before.assignments} if before is not None else None
     plan = decode(scenario, instance, placements, keep_as)
     loads = person_loads(instance, placements)
@@ -1010,7 +1011,7 @@ def plan_caseload(
         scenario = scenario.restrict_to(district)
     instance = build_instance(scenario, capacity_override=capacity_override)
     placements, parts = _solve_parts(instance, instance.components(), formulation, params, progress)
-    return _outcome(
+    return make_outcome(
         scenario,
         instance,
         placements,
@@ -1140,7 +1141,7 @@ def rebalance(
         tolerance=tolerance,
     )
     placements.update(solved)
-    outcome = _outcome(
+    outcome = make_outcome(
         full,
         instance,
         placements,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 
-from allocator.caseload import CaseloadOutcome, PartSolve, caseload_kpis, decode
+from allocator.caseload import CaseloadOutcome, PartSolve, make_outcome
 from allocator.caseload_data import (
     CaseData,
     CaseloadInstance,
@@ -19,9 +19,7 @@ from allocator.caseload_data import (
     Placement,
     build_instance,
     evaluate,
-    person_loads,
 )
-from allocator.check_caseload import check_caseload
 from allocator.model import Scenario
 from allocator.solve import LevelResult, SolveResult, Status
 
@@ -128,19 +126,8 @@ def baseline_outcome(
     capacity_override: Mapping[str, int] | None = None,
 ) -> CaseloadOutcome:
     """Decode, score and check a baseline's plan into the planner's outcome type."""
-    plan = decode(scenario, instance, placements)
-    loads = person_loads(instance, placements)
-    return CaseloadOutcome(
-        plan=plan,
-        instance=instance,
-        placements=placements,
-        objectives=evaluate(instance, placements),
-        parts=tuple(parts),
-        check=check_caseload(scenario, plan, capacity_override=capacity_override),
-        kpis=caseload_kpis(instance, placements, loads),
-        engine=engine,
-        wall_time=time.perf_counter() - started,
-        loads=tuple(tuple(row) for row in loads),
+    return make_outcome(
+        scenario, instance, placements, parts, engine, started, capacity_override=capacity_override
     )
 
 

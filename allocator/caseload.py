@@ -31,6 +31,7 @@ from allocator.caseload_data import (
     school_days,
     team_label,
 )
+from allocator.caseload_search import ruin_and_recreate
 from allocator.check_caseload import check_caseload
 from allocator.constraints.caseload import (
     LEVELS,
@@ -81,6 +82,9 @@ REBALANCE_PLANNING_SHARE = 0.5
 REBALANCE_TAIL_FACTOR = 2.0
 """A rebalance's solver gets its time limit less this many times what building took (the rest
 decodes, checks and scores the plan), so the time limit holds for the whole call."""
+REBALANCE_SOLVER_SHARE = 0.93
+"""At most this share of a rebalance's time limit goes to the solver: each of its solves starts and
+stops a little past its own limit."""
 CHANGE_SHARES = (0.75, 0.25)
 """How the rest is shared between the fewest changes and the least start shift."""
 MIN_PART_SECONDS = 0.2
@@ -90,6 +94,9 @@ LP_BOUND_SHARE = 0.1
 """At most this share of a part's time goes to the LP relaxation that bounds the first level."""
 FIRST_LEVEL_SECONDS = 1.5
 """The first level gets at least this long (if the part has it): time to take in the warm start."""
+SEARCH_SHARE = 0.5
+"""Share of the second level's time for ruin and recreate (`allocator.caseload_search`) before the
+solver: it finds shorter waits faster than the solver's own search does (docs/benchmarks.md)."""
 
 
 PENALTY_OF_OBJECTIVE = (
@@ -443,8 +450,40 @@ def _solve_levels(
         if index < 2 and planning:
             # Starting cases earlier where there is room keeps the levels held and helps the next.
             model.model.clear_hints()
-            hint = model.hint(compact_starts(model.instance, model.placements(solution)))
+            improved = compact_starts(model.instance, model.placements(solution))
+            if index == 0 and len(levels) > 1:
+                improved = _search_waiting(
+                    model,
+                    level,
+                    improved,
+                    seconds - (time.perf_counter() - began),
+                    shares,
+                    params.seed,
+                )
+            hint = model.hint(improved)
     return best, results
+
+
+def _search_waiting(
+    model: CaseloadModel,
+    first: Level,
+    plan: dict[int, Placement],
+    left: float,
+    shares: Sequence[float],
+    seed: int,
+) -> dict[int, Placement]:
+    """Improve the first level's plan by ruin and recreate for SEARCH_SHARE of the second level's
+    time (the solver's own search on waiting is slow to get going); if it starts more priority
+    weight, the model holds the first level at that instead."""
+    seconds = SEARCH_SHARE * left * shares[1] / sum(shares[1:])
+    if seconds <= 0:
+        return plan
+    before = evaluate(model.instance, plan).not_started
+    improved = ruin_and_recreate(model.instance, plan, seconds=seconds, seed=seed)
+    after = evaluate(model.instance, improved).not_started
+    if after < before:
+        model.model.add(first.expr() <= after)
+    return improved
 
 
 def _not_attempted(level: Level) -> SolveResult:
@@ -1129,7 +1168,10 @@ def rebalance(
     # The time limit is for the whole call: what building took is kept back again for decoding,
     # checking and the KPIs after the solve, which cost about as much.
     built = time.perf_counter() - started
-    solver_seconds = max(MIN_PART_SECONDS, params.time_limit - REBALANCE_TAIL_FACTOR * built)
+    solver_seconds = max(
+        MIN_PART_SECONDS,
+        REBALANCE_SOLVER_SHARE * params.time_limit - REBALANCE_TAIL_FACTOR * built,
+    )
     solved, solved_parts = _solve_parts(
         instance,
         local_parts,

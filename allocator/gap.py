@@ -7,8 +7,8 @@ total cost is minimised:
                                         sum_j a[i][j] x[i][j] <= b[i] (each agent i),  x binary.
 
 Instances are the OR-Library / Chu-Beasley files in Yagiura's single-instance format. Two engines solve
-them, CP-SAT and HiGHS, so the project can keep whichever wins; `check_gap` re-verifies any answer
-without a solver.
+them, CP-SAT and HiGHS, and `solve_gap` keeps the one that won the measurements (`AUTO_ENGINE`);
+`check_gap` re-verifies any answer without a solver.
 """
 
 from __future__ import annotations
@@ -28,6 +28,11 @@ from ortools.sat.python import cp_model
 from allocator.solve import Status
 
 Matrix = tuple[tuple[int, ...], ...]
+
+ENGINES = ("auto", "highs", "cpsat", "greedy")
+AUTO_ENGINE = "highs"
+"""The engine `auto` uses: HiGHS proved every OR-Library and Chu-Beasley A-C optimum in 60 s on this
+2-core machine where CP-SAT with 2 workers left c20200 unproven (docs/benchmarks.md)."""
 
 
 @dataclass(frozen=True)
@@ -322,6 +327,25 @@ def solve_gap_highs(instance: GapInstance, time_limit: float) -> GapResult:
         status=status,
         assignment=assignment,
     )
+
+
+def solve_gap(
+    instance: GapInstance,
+    time_limit: float,
+    engine: str = "auto",
+    *,
+    workers: int = 2,
+    seed: int = 0,
+) -> GapResult:
+    """Solve with `engine` (one of ENGINES; `auto` is AUTO_ENGINE); workers and seed are CP-SAT's."""
+    chosen = AUTO_ENGINE if engine == "auto" else engine
+    if chosen == "highs":
+        return solve_gap_highs(instance, time_limit)
+    if chosen == "cpsat":
+        return solve_gap_cpsat(instance, time_limit, workers=workers, seed=seed)
+    if chosen == "greedy":
+        return solve_gap_greedy(instance)
+    raise ValueError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
 
 
 def highs_status(highs: highspy.Highs) -> Status:

@@ -21,15 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from allocator.gap import (
-    GapInstance,
-    GapResult,
-    check_gap,
-    read_gap,
-    solve_gap_cpsat,
-    solve_gap_greedy,
-    solve_gap_highs,
-)
+from allocator.gap import check_gap, read_gap, solve_gap
 from allocator.solve import Status
 
 REFDATA = Path(__file__).resolve().parents[2] / "shared" / "refdata" / "gap"
@@ -83,16 +75,6 @@ def instance_paths(refdata: Path = REFDATA, patterns: Sequence[str] | None = Non
     return paths
 
 
-def _solve(engine: str, instance: GapInstance, time_limit: float) -> GapResult:
-    if engine == "cpsat":
-        return solve_gap_cpsat(instance, time_limit, workers=2, seed=0)
-    if engine == "highs":
-        return solve_gap_highs(instance, time_limit)
-    if engine == "greedy":
-        return solve_gap_greedy(instance)
-    raise ValueError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
-
-
 def run(
     time_limit: float = 10.0,
     large_time_limit: float = 60.0,
@@ -122,7 +104,7 @@ def run(
             limit = time_limit if path.parent.name == SMALL else large_time_limit
             reference, kind = refs.get(path.name, (None, ""))
             for engine in engines:
-                result = _solve(engine, instance, limit)
+                result = solve_gap(instance, limit, engine, workers=2, seed=0)
                 objective = None
                 if result.assignment:
                     objective = check_gap(instance, result.assignment)

@@ -11,11 +11,13 @@ from typer.testing import CliRunner
 
 from allocator.cli_bench import bench_app
 from allocator.gap import (
+    AUTO_ENGINE,
     GapInstance,
     GapResult,
     check_gap,
     greedy_gap,
     read_gap,
+    solve_gap,
     solve_gap_cpsat,
     solve_gap_greedy,
     solve_gap_highs,
@@ -158,10 +160,11 @@ def test_shipped_copies_match_the_reference_data() -> None:
         assert _refdata_references()[name] == int(row["min_optimum"])
 
 
-@pytest.mark.parametrize("engine", ["cpsat", "highs", "greedy"])
-def test_cli_prints_one_line_per_instance(engine: str) -> None:
+@pytest.mark.parametrize("engine", [None, "cpsat", "highs", "greedy"])
+def test_cli_prints_one_line_per_instance(engine: str | None) -> None:
     files = [str(DATA / "gap1-0"), str(DATA / "gap1-1")]
-    result = CliRunner().invoke(bench_app, ["gap", *files, "--engine", engine, "--time-limit", "5"])
+    chosen = [] if engine is None else ["--engine", engine]
+    result = CliRunner().invoke(bench_app, ["gap", *files, *chosen, "--time-limit", "5"])
     assert result.exit_code == 0, result.output
     lines = [line.split() for line in result.output.splitlines()]
     assert [line[0] for line in lines] == ["gap1-0", "gap1-1"]
@@ -171,6 +174,15 @@ def test_cli_prints_one_line_per_instance(engine: str) -> None:
         assert [float(line[2]) for line in lines] == [261, 269]
     else:
         assert [line[2] for line in lines] == ["-", "-"]
+
+
+def test_auto_is_the_measured_winner_and_unknown_engines_are_refused() -> None:
+    instance = read_gap(DATA / "gap1-0")
+    auto = solve_gap(instance, 5.0)
+    assert AUTO_ENGINE == "highs"
+    assert auto.status == Status.OPTIMAL and auto.objective == 261
+    with pytest.raises(ValueError, match="unknown engine 'simplex'"):
+        solve_gap(instance, 5.0, "simplex")
 
 
 def test_cli_names_a_file_it_cannot_read(tmp_path: Path) -> None:

@@ -50,6 +50,16 @@ class RuinRecreate:
         for c, placement in placements.items():
             self._book(c, placement)
         self.score = self._score()
+        self.floor = (
+            0,
+            sum(
+                case.weight
+                * (min(o.starts[0] for o in case.options if o.starts) - case.agreed_week)
+                for case in (instance.cases[c] for c in self.open)
+                if case.counted
+            ),
+        )
+        """No plan does better: every open case started at its earliest start week."""
 
     def _demand(self, c: int, person: int) -> int:
         case = self.instance.cases[c]
@@ -173,8 +183,8 @@ def ruin_and_recreate(
     max_steps: int | None = None,
 ) -> dict[int, Placement]:
     """Improve a feasible plan on weight not started, then weighted waiting, for up to `seconds`
-    (or `max_steps` steps, or until STALL_STEPS steps in a row find nothing better); never returns a
-    worse plan on those two levels."""
+    (or `max_steps` steps, until STALL_STEPS steps in a row find nothing better, or until no plan
+    could do better); never returns a worse plan on those two levels."""
     search = RuinRecreate(instance, placements)
     rng = random.Random(seed)
     deadline = time.perf_counter() + seconds
@@ -186,6 +196,7 @@ def ruin_and_recreate(
         time.perf_counter() < deadline
         and (max_steps is None or steps < max_steps)
         and steps - last_better < STALL_STEPS
+        and best_score > search.floor
     ):
         search.step(rng, history[steps % HISTORY])
         history[steps % HISTORY] = search.score

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from allocator.gap import check_gap, read_gap, solve_gap
+from allocator.gap import AUTO_ENGINE, check_gap, read_gap, solve_gap
 from allocator.solve import Status
 
 REFDATA = Path(__file__).resolve().parents[2] / "shared" / "refdata" / "gap"
@@ -166,11 +166,67 @@ def _solved(row: dict[str, Any]) -> bool:
     )
 
 
+def _family(row: dict[str, Any]) -> str:
+    """gap1-12, or the Chu-Beasley type (A-D)."""
+    return "gap1-12" if row["family"] == SMALL else f"type {row['instance'][0].upper()}"
+
+
+def summary(rows: Sequence[dict[str, Any]], kept: str = AUTO_ENGINE) -> list[str]:
+    """Per family: instances proven at the published optimum, mean gap to the reference, and each
+    other engine's objective as a ratio to the kept engine's on the same instance (mean)."""
+    engines = [e for e in ENGINES if any(r["engine"] == e for r in rows)]
+    if kept not in engines:
+        return []
+    others = [e for e in engines if e != kept]
+    by_key = {(r["instance"], r["engine"]): r for r in rows}
+    families: dict[str, list[str]] = {}
+    for r in rows:
+        families.setdefault(_family(r), [])
+        if r["instance"] not in families[_family(r)]:
+            families[_family(r)].append(r["instance"])
+    lines = [
+        "Per family: proven at the published optimum; mean gap to the reference (%); objective "
+        f"as a ratio to the kept engine's ({kept}, `--engine auto`) on the same instance, mean.",
+        "",
+        "| family | instances | "
+        + " | ".join(f"{e} proven" for e in engines if e != "greedy")
+        + " | "
+        + " | ".join(f"{e} gap %" for e in engines)
+        + " | "
+        + " | ".join(f"{e} / {kept}" for e in others)
+        + " |",
+        "|---|---|"
+        + "---|" * (len([e for e in engines if e != "greedy"]) + len(engines) + len(others)),
+    ]
+    for family, names in families.items():
+        cells = [family, str(len(names))]
+        for e in engines:
+            if e != "greedy":
+                mine = [by_key[n, e] for n in names if (n, e) in by_key]
+                cells.append(f"{sum(_solved(r) for r in mine)}/{len(mine)}")
+        for e in engines:
+            gaps = [by_key[n, e]["gap_pct"] for n in names if (n, e) in by_key]
+            known = [g for g in gaps if g is not None]
+            cells.append(_fmt(sum(known) / len(known) if known else None))
+        for e in others:
+            ratios = [
+                by_key[n, e]["objective"] / by_key[n, kept]["objective"]
+                for n in names
+                if (n, e) in by_key
+                and (n, kept) in by_key
+                and by_key[n, e]["objective"]
+                and by_key[n, kept]["objective"]
+            ]
+            cells.append(_fmt(sum(ratios) / len(ratios) if ratios else None, 4))
+        lines.append("| " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
 def markdown(rows: Sequence[dict[str, Any]]) -> str:
-    """A summary per OR-Library file for gap1-12 and a row per instance for types A-D."""
+    """A summary per family, then per OR-Library file for gap1-12 and a row per instance for A-D."""
     engines = [e for e in ENGINES if any(r["engine"] == e for r in rows)]
     by_key = {(r["instance"], r["engine"]): r for r in rows}
-    lines: list[str] = []
+    lines: list[str] = summary(rows)
     small = [r for r in rows if r["family"] == SMALL]
     if small:
         lines += [

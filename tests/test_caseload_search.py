@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 
 from allocator.caseload import _search_waiting, compact_starts, priority_greedy
 from allocator.caseload_data import build_instance, evaluate, placement_errors
-from allocator.caseload_search import ruin_and_recreate
+from allocator.caseload_search import RuinRecreate, ruin_and_recreate
 from allocator.constraints.caseload import build_caseload_model
 from allocator.model import Scenario
 from allocator.solve import SolveParams, Status, solve
@@ -33,6 +33,16 @@ def test_short_cases_go_first_and_the_weighted_wait_falls() -> None:
     # The optimum: the three short cases in weeks 0, 1 and 2, the long one from week 3.
     assert evaluate(inst, better).waiting == weight * (1 + 2 + 3)
     assert better[0].start == 3
+
+
+def test_the_floor_is_every_case_at_its_earliest_start() -> None:
+    # All four cases are agreed in week 0 and could each start then: no plan waits less than 0, and a
+    # plan of the long case alone scores its three unstarted cases waiting to the year's end.
+    inst = build_instance(long_case_first())
+    search = RuinRecreate(inst, {0: compact_starts(inst, priority_greedy(inst))[0]})
+    weight = inst.cases[0].weight
+    assert search.floor == (0, 0)
+    assert search.score == (3 * weight, 3 * weight * inst.horizon)
 
 
 def test_an_empty_plan_gets_cases_started() -> None:

@@ -69,6 +69,8 @@ from allocator.solve import (
     SolveParams,
     SolveResult,
     Status,
+    descend,
+    relative_gap,
     solve,
 )
 
@@ -86,7 +88,8 @@ REBALANCE_SOLVER_SHARE = 0.93
 """At most this share of a rebalance's time limit goes to the solver: each of its solves starts and
 stops a little past its own limit."""
 CHANGE_SHARES = (0.75, 0.25)
-"""How the rest is shared between the fewest changes and the least start shift."""
+"""How the rest is shared between the fewest changes and the least start shift (a proof by descent,
+if asked for, comes between them, with its own time)."""
 MIN_PART_SECONDS = 0.2
 MIN_LEVEL_SECONDS = 0.2
 """Each level gets at least this long: the solver needs it to take in the model and the warm start."""
@@ -523,13 +526,15 @@ def _solve_part(
     keep: Mapping[int, Placement] | None = None,
     rebalance: bool = False,
     tolerance: float = 0.0,
+    proof_seconds: float = 0.0,
 ) -> tuple[dict[int, Placement], tuple[SolveResult, ...], dict[str, int]]:
     """Solve one part: the four planning levels; on a rebalance, then the fewest changes.
 
     A rebalance first finds the best plan it can on the planning levels (each held exactly), then,
     on a fresh model where each planning level may be up to `tolerance` worse than that, minimises
-    the planned cases moved and then the start weeks shifted. Returns the placements, one result per
-    level, and every penalty's value in the final solution.
+    the planned cases moved and then the start weeks shifted. If the fewest moves is not proven, up
+    to `proof_seconds` more go to proving it (or finding fewer) by descent. Returns the placements,
+    one result per level, and every penalty's value in the final solution.
     """
     began = time.perf_counter()
     count = len(LEVELS) if rebalance else PLANNING_LEVELS
@@ -573,24 +578,70 @@ def _solve_part(
         candidates.append(warm)
     start = min(candidates, key=lambda p: _changed(part, p))
     left = max(MIN_PART_SECONDS, seconds - (time.perf_counter() - began))
+    fewest, shift = changes[PLANNING_LEVELS], changes[PLANNING_LEVELS + 1]
     last, more = _solve_levels(
         window,
-        changes[PLANNING_LEVELS:],
-        CHANGE_SHARES,
+        [fewest],
+        (1.0,),
         params,
-        left,
+        left * CHANGE_SHARES[0],
         progress,
         start,
         planning=False,
         first_index=PLANNING_LEVELS,
         count=count,
     )
-    results.extend(more)
     if last is None:
-        chosen = dict(start)
-        return chosen, tuple(results), {}
+        results.extend([*more, _not_attempted(shift)])
+        return dict(start), tuple(results), {}
+    proved = 0.0
+    if proof_seconds > 0 and more[0].status != Status.OPTIMAL:
+        proof, last = descend(
+            window.model,
+            fewest,
+            last.value(fewest.expr()),
+            last,
+            params.model_copy(update={"time_limit": proof_seconds}),
+        )
+        more, proved = [_merged(more[0], proof)], proof.wall_time
+    results.extend(more)
+    window.model.clear_hints()
+    shifted, more = _solve_levels(
+        window,
+        [shift],
+        (1.0,),
+        params,
+        max(MIN_LEVEL_SECONDS, seconds + proved - (time.perf_counter() - began)),
+        progress,
+        window.placements(last),
+        planning=False,
+        first_index=PLANNING_LEVELS + 1,
+        count=count,
+    )
+    results.extend(more)
+    last = shifted or last
     values = {p.name: last.value(p.expr) for level in changes for p in level.penalties}
     return window.placements(last), tuple(results), values
+
+
+def _merged(first: SolveResult, proof: SolveResult) -> SolveResult:
+    """A level's minimisation followed by its descent, as one result."""
+    bounds = [b for b in (first.best_bound, proof.best_bound) if b is not None]
+    level = proof.levels[0].model_copy(
+        update={
+            "best_bound": max(bounds, default=None),
+            "wall_time": first.wall_time + proof.wall_time,
+        }
+    )
+    return proof.model_copy(
+        update={
+            "best_bound": level.best_bound,
+            "gap": relative_gap(level.objective, level.best_bound),
+            "wall_time": level.wall_time,
+            "levels": (level,),
+            "breakdown": first.breakdown,
+        }
+    )
 
 
 def first_level_lp_bound(part: CaseloadInstance, seconds: float = 5.0) -> float | None:
@@ -642,6 +693,7 @@ def _solve_parts(
     keep: Mapping[int, Placement] | None = None,
     rebalance: bool = False,
     tolerance: float = 0.0,
+    proof_seconds: float = 0.0,
 ) -> tuple[dict[int, Placement], list[PartSolve]]:
     """Solve each part in turn, sharing the time by size (time a part leaves unused passes on)."""
     start = time.perf_counter()
@@ -675,6 +727,7 @@ def _solve_parts(
                 keep=part_keep,
                 rebalance=rebalance,
                 tolerance=tolerance,
+                proof_seconds=proof_seconds,
             )
             remaining -= size
         errors = placement_errors(part, local)
@@ -1099,6 +1152,7 @@ def rebalance(
     engine: str = "auto",
     capacity_override: Mapping[str, int] | None = None,
     progress: ProgressFn | None = None,
+    proof_seconds: float = 0.0,
 ) -> RebalanceOutcome:
     """Fit new agreements into the current plan, never moving running support.
 
@@ -1106,7 +1160,9 @@ def rebalance(
     the new and the waiting cases); the rest of the plan stays where it is. Among those plans, within
     the rebalance tolerance of the best found on the four planning objectives, it takes the one that
     moves the fewest planned cases, then shifts start weeks least. With no new agreements nothing
-    changes. `params.time_limit` bounds the whole call, building, decoding and checking included.
+    changes. `params.time_limit` bounds the whole call, building, decoding and checking included;
+    `proof_seconds` (per part the new agreements touch) may be added to prove the fewest moves, or
+    find fewer, where the time limit left it unproven.
     """
     started = time.perf_counter()
     params = params or SolveParams()
@@ -1181,6 +1237,7 @@ def rebalance(
         keep=keep,
         rebalance=True,
         tolerance=tolerance,
+        proof_seconds=proof_seconds,
     )
     placements.update(solved)
     outcome = make_outcome(

@@ -211,6 +211,15 @@ def rebalance_command(
         typer.Option("--today", help="YYYY-MM-DD: support started before it counts as running."),
     ] = None,
     time_limit: TimeOpt = 10.0,
+    prove_for: Annotated[
+        float,
+        typer.Option(
+            "--prove-for",
+            min=0.0,
+            help="Up to this many more seconds to prove the fewest moves (or find fewer) if the "
+            "time limit left it unproven.",
+        ),
+    ] = 0.0,
     engine: EngineOpt = "auto",
     workers: WorkersOpt = 2,
     seed: SeedOpt = 0,
@@ -229,7 +238,14 @@ def rebalance_command(
         agreements = read_new_agreements(new) if new is not None else []
         with solve_progress(console, "Rebalancing") as progress:
             result = rebalance(
-                scenario, current, agreements, params, day, engine=engine, progress=progress
+                scenario,
+                current,
+                agreements,
+                params,
+                day,
+                engine=engine,
+                progress=progress,
+                proof_seconds=prove_for,
             )
     paths = write_caseload(result.outcome, out, result.changes)
     print_changes(result, console)
@@ -240,7 +256,11 @@ def rebalance_command(
 
 def print_changes(result: RebalanceOutcome, out: Console) -> None:
     """The changes a rebalance makes, and whether their number is proven least."""
-    proof = "proven least" if result.proven_minimal else "not proven least in the time"
+    proof = (
+        "proven least"
+        if result.proven_minimal
+        else "not proven least in the time; --prove-for S gives it more"
+    )
     out.print(
         f"{result.moved} planned case(s) moved ({proof}); "
         f"{sum(1 for c in result.changes if c.is_new)} new agreement(s); "

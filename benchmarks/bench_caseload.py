@@ -2,7 +2,8 @@
 on the same instances in the same run, and the time a rebalance after one new agreement takes.
 
     .venv/bin/python -m benchmarks.bench_caseload [--sizes kent,county:0.5] [--time-limit 60]
-                                                  [--rebalances 5] [--rebalance-limit 2] [--out DIR]
+                                                  [--rebalances 5] [--rebalance-limit 2]
+                                                  [--tolerances 0,5] [--prove-for 0,60] [--out DIR]
 
 prints (and with --out writes DIR/caseload.md and DIR/caseload.csv) one row per size and engine:
 cases started, priority-weighted cases not started and its proved bound, the gap on priority-weighted
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import os
 import platform
 import random
@@ -169,16 +171,29 @@ def with_tolerance(scenario: Scenario, pct: float) -> Scenario:
 
 
 def rebalance_times(
-    scenario: Scenario, outcome: CaseloadOutcome, count: int, time_limit: float, seed: int = 0
+    scenario: Scenario,
+    outcome: CaseloadOutcome,
+    count: int,
+    time_limit: float,
+    seed: int = 0,
+    proof_seconds: float = 0.0,
 ) -> list[dict[str, Any]]:
-    """`count` rebalances, each adding one new agreement to the plan on its agreement date."""
+    """`count` rebalances, each adding one new agreement to the plan on its agreement date (with up
+    to `proof_seconds` more to prove the fewest moves)."""
     rng = random.Random(seed)
     rows = []
     for number in range(count):
         new = new_agreement(scenario, rng, number)
         params = SolveParams(time_limit=time_limit, workers=2, seed=seed)
         start = time.perf_counter()
-        result = rebalance(scenario, outcome.plan, [new], params, today=new.agreed_on)
+        result = rebalance(
+            scenario,
+            outcome.plan,
+            [new],
+            params,
+            today=new.agreed_on,
+            proof_seconds=proof_seconds,
+        )
         rows.append(
             {
                 "seconds": time.perf_counter() - start,
@@ -202,13 +217,15 @@ def run(
     rebalance_limit: float = 2.0,
     seed: int = 0,
     tolerances: Sequence[float] = (0.0, 5.0),
+    proofs: Sequence[float] = (0.0,),
 ) -> list[dict[str, Any]]:
     """One row per size and engine, in the harness's columns plus the caseload's own figures.
 
     Each CP-SAT row's baseline is first come, first served; the objective is priority-weighted cases
     not started (level 1), the bound its proved bound, and the gap the relative gap on
     priority-weighted cases started. The last rows per size time `rebalances` rebalances of one new
-    agreement each, once per rebalance tolerance (percent) in `tolerances`.
+    agreement each, once per rebalance tolerance (percent) in `tolerances` and proof budget
+    (seconds beyond the limit, `rebalance(proof_seconds=...)`) in `proofs`.
     """
     if smoke:
         sizes, time_limit, rebalances = ("county:0.1",), min(time_limit, 5.0), 1
@@ -237,19 +254,21 @@ def run(
             rows.append(_row(size, f, greedy))
         tick(f"caseload {size}: rebalance")
         best = min(outcomes.values(), key=lambda o: o.objectives.levels)
-        for pct in tolerances if rebalances else ():
+        for pct, proof in itertools.product(tolerances if rebalances else (), proofs):
             tolerant = with_tolerance(scenario, pct)
-            times = rebalance_times(tolerant, best, rebalances, rebalance_limit, seed)
+            times = rebalance_times(tolerant, best, rebalances, rebalance_limit, seed, proof)
             seconds = [t["seconds"] for t in times]
+            budget = f", proof up to {proof:g} s" if proof else ""
             rows.append(
                 {
                     "size": size,
-                    "engine": f"cp-sat rebalance ({best.engine}, tolerance {pct:g}%)",
+                    "engine": f"cp-sat rebalance ({best.engine}, tolerance {pct:g}%{budget})",
                     "wall_s": round(statistics.median(seconds), 3),
                     "objective": sum(t["moved"] for t in times),
                     "checked": all(t["checked"] for t in times),
                     "note": f"{len(times)} rebalances of one new agreement, {rebalance_limit:g} s "
-                    f"limit: median {statistics.median(seconds):.2f} s, max {max(seconds):.2f} s; "
+                    f"limit{budget}: median {statistics.median(seconds):.2f} s, "
+                    f"max {max(seconds):.2f} s; "
                     f"moved {[t['moved'] for t in times]}; "
                     f"fewest changes proven {sum(t['proven'] for t in times)}/{len(times)}; "
                     f"new case started {sum(t['started'] for t in times)}/{len(times)}",
@@ -347,6 +366,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rebalance-limit", type=float, default=2.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tolerances", default="0,5", help="rebalance tolerances, percent")
+    parser.add_argument(
+        "--prove-for", default="0", help="rebalance proof budgets, seconds beyond the limit"
+    )
     parser.add_argument("--out", type=Path)
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args(argv)
@@ -359,6 +381,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         rebalance_limit=args.rebalance_limit,
         seed=args.seed,
         tolerances=tuple(float(t) for t in args.tolerances.split(",")),
+        proofs=tuple(float(t) for t in args.prove_for.split(",")),
     )
     print(
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"

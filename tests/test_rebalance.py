@@ -96,6 +96,9 @@ def test_the_change_count_is_the_least_a_brute_force_finds() -> None:
     result = rebalance(s, plan, [urgent], FAST)
     assert result.proven_minimal and result.moved >= 1
     assert result.moved == least_changes(s, plan, urgent)
+    # A proof budget (used only where the time limit left the count unproven) changes nothing here.
+    budget = rebalance(s, plan, [urgent], FAST, proof_seconds=5.0)
+    assert budget.proven_minimal and budget.moved == result.moved
 
 
 def least_changes(s: Scenario, plan: CaseloadPlan, new: object) -> int:
@@ -205,7 +208,9 @@ def test_lift_rebalance_writes_changes(tmp_path: Path) -> None:
     changes = (out / "changes.csv").read_text().splitlines()
     assert changes[0] == "case_id,before_person,after_person,before_start,after_start,reason"
     assert changes[1].startswith("N1,,s,")
-    same = CliRunner().invoke(rebalance_app, [*args, "--out", str(tmp_path / "same")])
+    same = CliRunner().invoke(
+        rebalance_app, [*args, "--out", str(tmp_path / "same"), "--prove-for", "2"]
+    )
     assert same.exit_code == 0, same.output
     assert (tmp_path / "same" / "changes.csv").read_text().splitlines()[1:] == []
 

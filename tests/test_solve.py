@@ -10,6 +10,7 @@ from allocator.solve import (
     ProgressEvent,
     SolveParams,
     Status,
+    descend,
     explain_infeasible,
     solve,
 )
@@ -157,3 +158,34 @@ def test_cp_sat_parameters_are_checked() -> None:
     ]:
         with pytest.raises(ValidationError, match=message):
             SolveParams(cp_sat=bad)
+
+
+def test_descend_proves_the_least_value_from_a_worse_solution() -> None:
+    """From a solution of 4 chosen items (at least 2 needed), the descent reaches 2 and proves it."""
+    model = cp_model.CpModel()
+    items = [model.new_bool_var(f"x{i}") for i in range(5)]
+    model.add(sum(items) >= 2)
+    level = Level("chosen", [Penalty("chosen", sum(items), 1)])
+    start = model.clone()
+    start.add(sum(items) == 4)
+    _, four = solve(start, [], FAST)
+    assert four.value(level.expr()) == 4
+    result, best = descend(model, level, 4, four, FAST)
+    assert result.status == Status.OPTIMAL and result.proven_optimal
+    assert (result.objective, result.best_bound, best.value(level.expr())) == (2, 2, 2)
+    # The model now holds the level at 2.
+    probe = model.clone()
+    probe.add(sum(items) >= 3)
+    assert solve(probe, [], FAST)[0].status == Status.INFEASIBLE
+
+
+def test_descend_out_of_time_keeps_the_value_unproven() -> None:
+    model = cp_model.CpModel()
+    items = [model.new_bool_var(f"x{i}") for i in range(3)]
+    level = Level("chosen", [Penalty("chosen", sum(items), 1)])
+    start = model.clone()
+    start.add(sum(items) == 3)
+    _, three = solve(start, [], FAST)
+    result, best = descend(model, level, 3, three, SolveParams(time_limit=0.01, workers=2))
+    assert result.status == Status.FEASIBLE and result.best_bound is None
+    assert result.objective == 3 and best.value(level.expr()) == 3

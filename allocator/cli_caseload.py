@@ -160,7 +160,7 @@ def assign(
         str | None, typer.Option("--district", help="Plan one district (its team and cases).")
     ] = None,
     out: OutOpt = Path("out/caseload"),
-    time_limit: TimeOpt = 30.0,
+    time_limit: TimeOpt = 60.0,
     engine: EngineOpt = "auto",
     capacity_from_staffing: Annotated[
         bool,

@@ -25,6 +25,7 @@ from allocator.caseload_data import (
     Objectives,
     Placement,
     build_instance,
+    earliest_placement,
     evaluate,
     person_loads,
     placement_errors,
@@ -332,18 +333,7 @@ def compact_starts(
             free[placement.person][w] -= sign * case.demand(option)
 
     def earliest(c: int, before: int) -> Placement | None:
-        case = instance.cases[c]
-        best: tuple[int, int, int] | None = None
-        for option in case.options:
-            demand = case.demand(option)
-            cost = option.travel_minutes + option.neighbour_cost
-            for s in option.starts:
-                if s >= before or (best is not None and (s, cost) >= best[:2]):
-                    break
-                if all(free[option.person][w] >= demand for w in range(s, s + case.weeks)):
-                    best = (s, cost, option.person)
-                    break
-        return None if best is None else Placement(best[2], best[0])
+        return earliest_placement(instance.cases[c], free, before)
 
     for c, placement in placed.items():
         book(c, placement, 1)

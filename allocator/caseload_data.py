@@ -726,6 +726,25 @@ def team_utilisation(instance: CaseloadInstance, loads: Sequence[Sequence[int]])
     return best
 
 
+def earliest_placement(
+    case: CaseData, free: Sequence[Sequence[int]], before: int | None = None
+) -> Placement | None:
+    """The earliest start (before `before`, if given), then the least costly person, at which the
+    person's `free` minutes hold the case in every week it runs; None if there is none."""
+    best: tuple[int, int, int] | None = None
+    for option in case.options:
+        demand = case.demand(option)
+        cost = option.travel_minutes + option.neighbour_cost
+        row = free[option.person]
+        for s in option.starts:
+            if (before is not None and s >= before) or (best is not None and (s, cost) >= best[:2]):
+                break
+            if min(row[s : s + case.weeks], default=demand) >= demand:
+                best = (s, cost, option.person)
+                break
+    return None if best is None else Placement(best[2], best[0])
+
+
 def evaluate(instance: CaseloadInstance, placements: Mapping[int, Placement]) -> Objectives:
     """Score a choice of placements (case index -> person and start) on the four objectives."""
     not_started = waiting = travel = neighbour = 0

@@ -18,9 +18,7 @@ import random
 import time
 from collections.abc import Mapping
 
-import numpy as np
-
-from allocator.caseload_data import CaseloadInstance, Placement
+from allocator.caseload_data import CaseloadInstance, Placement, earliest_placement
 
 RUIN_CASES = (2, 10)
 """How many placed cases a ruin takes out (inclusive range)."""
@@ -39,7 +37,7 @@ class RuinRecreate:
 
     def __init__(self, instance: CaseloadInstance, placements: Mapping[int, Placement]) -> None:
         self.instance = instance
-        self.free = np.array(instance.free_capacity, dtype=np.int64)
+        self.free = [list(row) for row in instance.free_capacity]
         self.placed: dict[int, Placement] = {}
         self.open = [
             c
@@ -67,20 +65,20 @@ class RuinRecreate:
         assert option is not None, f"{case.case_id}: person {person} may not take it"
         return case.demand(option)
 
+    def _reserve(self, c: int, placement: Placement, sign: int) -> None:
+        demand = sign * self._demand(c, placement.person)
+        row = self.free[placement.person]
+        for w in range(placement.start, placement.start + self.instance.cases[c].weeks):
+            row[w] -= demand
+
     def _book(self, c: int, placement: Placement) -> None:
-        weeks = self.instance.cases[c].weeks
-        self.free[placement.person, placement.start : placement.start + weeks] -= self._demand(
-            c, placement.person
-        )
+        self._reserve(c, placement, 1)
         self.placed[c] = placement
         self.by_person[placement.person].add(c)
 
     def _unbook(self, c: int) -> Placement:
         placement = self.placed.pop(c)
-        weeks = self.instance.cases[c].weeks
-        self.free[placement.person, placement.start : placement.start + weeks] += self._demand(
-            c, placement.person
-        )
+        self._reserve(c, placement, -1)
         self.by_person[placement.person].discard(c)
         return placement
 
@@ -100,22 +98,6 @@ class RuinRecreate:
             a, b = self._case_score(c)
             not_started, waiting = not_started + a, waiting + b
         return not_started, waiting
-
-    def _earliest(self, c: int) -> Placement | None:
-        """The earliest start (then least costly person) with room in every week the case runs."""
-        case = self.instance.cases[c]
-        best: tuple[int, int, int] | None = None
-        for option in case.options:
-            demand = case.demand(option)
-            cost = option.travel_minutes + option.neighbour_cost
-            row = self.free[option.person]
-            for s in option.starts:
-                if best is not None and (s, cost) >= best[:2]:
-                    break
-                if row[s : s + case.weeks].min() >= demand:
-                    best = (s, cost, option.person)
-                    break
-        return None if best is None else Placement(best[2], best[0])
 
     def _ruin(self, rng: random.Random) -> list[int]:
         """Placed cases to take out: around a random placed case's start, in its person's diary,
@@ -157,7 +139,7 @@ class RuinRecreate:
         order = self._order(rng, [c for c in self.open if c not in self.placed])
         added: list[int] = []
         for c in order:
-            found = self._earliest(c)
+            found = earliest_placement(self.instance.cases[c], self.free)
             if found is not None:
                 self._book(c, found)
                 added.append(c)

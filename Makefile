@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench mutate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,5 +25,13 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# Mutation testing (outside CI; hours for everything): `make mutate ONLY='allocator.staffing*'` for one
+# module's mutants. Survivors: `.venv/bin/mutmut results`; see docs/testing.md.
+ONLY ?=
+mutate: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,mutation]'
+	$(BIN)/mutmut run --max-children 2 $(ONLY)
+	$(BIN)/mutmut results
+
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) out mutants .pytest_cache .mypy_cache .ruff_cache

@@ -60,6 +60,7 @@ from allocator.model.caseload_result import (
     Waiting,
     WaitStats,
 )
+from allocator.model.cases import CONSENT_WITHDRAWN
 from allocator.model.scenario import Problem
 from allocator.solve import (
     Level,
@@ -1080,18 +1081,22 @@ def plan_caseload(
     engine: str = "auto",
     capacity_override: Mapping[str, int] | None = None,
     progress: ProgressFn | None = None,
+    today: date | None = None,
 ) -> CaseloadOutcome:
     """Allocate each team's time to the agreed cases (one district's, with `district`).
 
     Running and finished support in the scenario's current plan is kept; planned rows are replanned.
-    `engine` is `auto` (the measured winner), `time-indexed` or `interval`.
+    Support of a case whose consent is `no` is withdrawn: stopped on `today` (default: the day it
+    runs) if it has begun, else dropped. With `today`, support that started before it counts as
+    running and nothing new starts before its week. `engine` is `auto` (the measured winner),
+    `time-indexed` or `interval`.
     """
     started = time.perf_counter()
     params = params or SolveParams()
     formulation = _formulation(engine)
     if district is not None:
         scenario = scenario.restrict_to(district)
-    instance = build_instance(scenario, capacity_override=capacity_override)
+    instance = build_instance(scenario, capacity_override=capacity_override, today=today)
     placements, parts = _solve_parts(instance, instance.components(), formulation, params, progress)
     return make_outcome(
         scenario,
@@ -1101,6 +1106,7 @@ def plan_caseload(
         formulation,
         started,
         capacity_override=capacity_override,
+        today=today,
     )
 
 
@@ -1247,7 +1253,8 @@ def rebalance(
         for part in solved_parts
         if part.results
     )
-    moved = sum(1 for change in changes if not change.is_new)
+    without_consent = {a.case_id for a in full.agreements if not a.consent.plannable}
+    moved = sum(1 for c in changes if not c.is_new and c.case_id not in without_consent)
     return RebalanceOutcome(
         outcome=outcome,
         changes=tuple(changes),
@@ -1278,10 +1285,16 @@ def _changes(
     """What moved, with a reason a coordinator can pass on to the school."""
     changes: list[Change] = []
     after_by_case = {a.case_id: a for a in after.assignments}
+    without_consent = {a.case_id for a in scenario.agreements if not a.consent.plannable}
     for old in before.assignments:
+        new = after_by_case.get(old.case_id)
+        if old.case_id in without_consent:
+            withdrawal = _withdrawal_change(old, new)
+            if withdrawal is not None:
+                changes.append(withdrawal)
+            continue
         if old.status != PlanStatus.PLANNED:
             continue
-        new = after_by_case.get(old.case_id)
         if new is not None and new.person_id == old.person_id and new.start == old.start:
             continue
         changes.append(
@@ -1311,6 +1324,30 @@ def _changes(
             )
         )
     return changes
+
+
+def _withdrawal_change(old: Assignment, new: Assignment | None) -> Change | None:
+    """What withdrawing consent did to a case's support (None: nothing, e.g. finished support)."""
+    if new is None:
+        return Change(
+            case_id=old.case_id,
+            before_person=old.person_id,
+            before_start=old.start,
+            reason=f"{CONSENT_WITHDRAWN}: the support planned with {old.person_id} is dropped",
+        )
+    if new.status == PlanStatus.WITHDRAWN and old.status != PlanStatus.WITHDRAWN:
+        return Change(
+            case_id=old.case_id,
+            before_person=old.person_id,
+            after_person=new.person_id,
+            before_start=old.start,
+            after_start=new.start,
+            reason=(
+                f"{CONSENT_WITHDRAWN}: the support with {new.person_id} stops on "
+                f"{new.end.isoformat()} (it was to run to {old.end.isoformat()})"
+            ),
+        )
+    return None
 
 
 def _change_reason(

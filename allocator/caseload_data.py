@@ -45,6 +45,8 @@ from allocator.model import (
     bank_holidays,
     week_start,
 )
+from allocator.model.caseload_result import withdraw
+from allocator.model.cases import CONSENT_WITHDRAWN
 
 DAYS_PER_WEEK = 5
 PROJECTED_WEEK_SHIFT = timedelta(weeks=52)
@@ -504,15 +506,18 @@ def build_instance(
     `current_plan` defaults to the scenario's: running and finished rows (and, with `today`, rows that
     started before it) are fixed; planned rows are recorded in `CaseData.planned` for a rebalance.
     `today` also keeps new starts from the week of `today` on.
+
+    Rows of cases whose consent is `no` are withdrawn first (`consent_withdrawn_rows`): support that
+    has begun stops on `today` (the day the plan is made, without it), support not yet begun is
+    dropped and the case waits with the reason.
     """
     settings = scenario.settings.caseload
     pools = tuple(p.value for p in scenario.pools)
     year_weeks = school_weeks(scenario)
     horizon = len(year_weeks)
-    plan_rows = {
-        row.case_id: row
-        for row in (scenario.current_plan if current_plan is None else current_plan)
-    }
+    plan_rows, dropped = consent_withdrawn_rows(
+        scenario, scenario.current_plan if current_plan is None else current_plan, today
+    )
     longest = max(
         [a.weeks for a in scenario.agreements]
         + [_weeks_spanned(row, year_weeks) for row in plan_rows.values()]
@@ -602,6 +607,12 @@ def build_instance(
             reason = _wait_reason(
                 agreement, team, allowed, options, release, horizon, settings, pools
             )
+        gone = dropped.get(agreement.case_id)
+        if gone is not None:
+            reason = (
+                f"{CONSENT_WITHDRAWN}: its planned support with {gone.person_id} from "
+                f"{gone.start.isoformat()} is dropped"
+            )
         cases.append(
             CaseData(
                 case_id=agreement.case_id,
@@ -632,9 +643,34 @@ def build_instance(
     )
 
 
+def consent_withdrawn_rows(
+    scenario: Scenario, rows: Iterable[PlannedSupport], today: date | None
+) -> tuple[dict[str, PlannedSupport], dict[str, PlannedSupport]]:
+    """The plan rows by case with consent applied, and the rows dropped for want of consent.
+
+    A row of a case whose consent is `no` is withdrawn on `today` (without it, the day the plan is
+    made): begun support stops then (status `withdrawn`), support not yet begun is dropped.
+    """
+    consent = {a.case_id: a.consent.plannable for a in scenario.agreements}
+    on = today if today is not None else date.today()
+    kept: dict[str, PlannedSupport] = {}
+    dropped: dict[str, PlannedSupport] = {}
+    for row in rows:
+        if consent.get(row.case_id, True):
+            kept[row.case_id] = row
+            continue
+        after = withdraw(row, on, today)
+        if after is None:
+            dropped[row.case_id] = row
+        else:
+            kept[row.case_id] = after
+    return kept, dropped
+
+
 def _is_fixed(row: PlannedSupport, today: date | None) -> bool:
-    """Running and finished support is never moved, nor planned support that started before today."""
-    if row.status in (PlanStatus.RUNNING, PlanStatus.FINISHED):
+    """Running, finished and withdrawn support is never moved, nor planned support that started
+    before today."""
+    if row.status in (PlanStatus.RUNNING, PlanStatus.FINISHED, PlanStatus.WITHDRAWN):
         return True
     return today is not None and row.start < today
 

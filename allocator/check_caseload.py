@@ -203,16 +203,21 @@ def check_caseload(
         if case_id not in seen:
             breaches.append(f"{case_id}: in neither the assignments nor the waiting list")
 
-    # Support that may not move is where it was.
+    # Support that may not move is where it was (or, without consent, stopped or dropped).
     assigned = {a.case_id: a for a in plan.assignments}
     for case_id, row in fixed.items():
         now = assigned.get(case_id)
-        if now is None or (now.person_id, now.start, now.end) != (
+        agreement = agreements.get(case_id)
+        if agreement is not None and not agreement.consent.plannable:
+            if not _withdrawn_as_allowed(row, now):
+                breaches.append(f"{case_id}: support without consent neither stopped nor dropped")
+        elif now is None or (now.person_id, now.start, now.end) != (
             row.person_id,
             row.start,
             row.end,
         ):
             breaches.append(f"{case_id}: running support moved or dropped")
+    breaches.extend(support_without_consent(scenario, plan))
 
     load: dict[tuple[str, int], int] = defaultdict(int)
     new_support: set[tuple[str, int]] = set()
@@ -315,7 +320,8 @@ def check_caseload(
             not_started += weight
             waiting += weight * (weeks.count - agreed)
     balance = _balance(scenario, weeks, minutes, load, capacity)
-    changes, shift = _changes(before, plan, fixed, weeks)
+    withdrawn = {c for c, a in agreements.items() if not a.consent.plannable}
+    changes, shift = _changes(before, plan, {**dict.fromkeys(withdrawn), **fixed}, weeks)
     return CaseloadCheck(
         breaches=tuple(breaches),
         not_started=not_started,
@@ -326,6 +332,27 @@ def check_caseload(
         changes=changes,
         start_shift=shift,
     )
+
+
+def _withdrawn_as_allowed(row: PlannedSupport | Assignment, now: Assignment | None) -> bool:
+    """Fixed support of a case without consent: dropped, or the same support stopped no later."""
+    if now is None:
+        return True
+    same = (now.person_id, now.start) == (row.person_id, row.start)
+    if row.status in (PlanStatus.FINISHED, PlanStatus.WITHDRAWN):
+        return same and now.end == row.end and now.status == row.status
+    return same and now.end <= row.end and now.status == PlanStatus.WITHDRAWN
+
+
+def support_without_consent(scenario: Scenario, plan: CaseloadPlan) -> list[str]:
+    """Named check `consent_required_for_support`: no planned or running support of a case whose
+    consent is `no` (it may only be finished, or withdrawn: stopped when consent was withdrawn)."""
+    consent = {a.case_id: a.consent.plannable for a in scenario.agreements}
+    return [
+        f"{a.case_id}: {a.status.value} support without consent (consent is 'no')"
+        for a in plan.assignments
+        if not consent.get(a.case_id, True) and a.status in (PlanStatus.PLANNED, PlanStatus.RUNNING)
+    ]
 
 
 def _balance(
@@ -358,7 +385,8 @@ def _changes(
     fixed: Mapping[str, object],
     weeks: _Weeks,
 ) -> tuple[int | None, int | None]:
-    """Planned cases moved or dropped, and the weeks kept cases' starts moved."""
+    """Planned cases moved or dropped, and the weeks kept cases' starts moved (cases in `fixed`,
+    which includes those without consent, are not counted: withdrawing support is not a move)."""
     if before is None:
         return None, None
     now = {a.case_id: a for a in after.assignments}

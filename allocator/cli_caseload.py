@@ -18,9 +18,10 @@ from rich.table import Table
 from allocator.caseload import ENGINES, CaseloadOutcome, RebalanceOutcome, plan_caseload, rebalance
 from allocator.caseload_data import team_label
 from allocator.io import read_scenario
-from allocator.io.caseload_export import read_assignments, read_new_agreements, write_caseload
-from allocator.model import Scenario, ScenarioError
-from allocator.model.caseload_result import WaitStats
+from allocator.io.caseload_export import read_new_agreements, read_plan, write_caseload
+from allocator.model import PlanStatus, Scenario, ScenarioError
+from allocator.model.caseload_result import CaseloadPlan, WaitStats
+from allocator.model.cases import CONSENT_WITHDRAWN
 from allocator.paths import KENT
 from allocator.progress import solve_progress
 from allocator.solve import SolveParams
@@ -122,6 +123,7 @@ def print_kpis(outcome: CaseloadOutcome, out: Console) -> None:
         teams.add_row(t.team, str(t.people), f"{t.utilisation:.0%}", f"{t.highest_utilisation:.0%}")
     out.print(teams)
     _print_waiting(outcome, out)
+    _print_withdrawn(outcome.plan, out)
     verdict = "[green]no hard rule broken[/]" if outcome.check.ok else "[red]hard rules broken[/]"
     out.print(f"Independent check: {verdict} ({len(outcome.check.breaches)} breach(es)).")
     for breach in outcome.check.breaches[:10]:
@@ -145,6 +147,25 @@ def _print_waiting(outcome: CaseloadOutcome, out: Console) -> None:
         help_ = w.help.sentence(team_label(w.help.team, pools)) if w.help else "-"
         table.add_row(w.case_id, w.reason, help_)
     out.print(table)
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise typer.BadParameter("expected a date as YYYY-MM-DD", param_hint="--today") from None
+
+
+def _print_withdrawn(plan: CaseloadPlan, out: Console) -> None:
+    """Support stopped or dropped because consent was withdrawn (each has the reason in the files)."""
+    stopped = [a for a in plan.assignments if a.status == PlanStatus.WITHDRAWN]
+    dropped = [w for w in plan.waiting if w.reason.startswith(CONSENT_WITHDRAWN)]
+    if not stopped and not dropped:
+        return
+    out.print(
+        f"Consent withdrawn: {len(stopped)} case(s) with support stopped (status 'withdrawn' in "
+        f"assignments.csv), {len(dropped)} with planned support dropped (unassigned.csv)."
+    )
 
 
 def _capacity_from_staffing(scenario: Scenario) -> Mapping[str, int]:
@@ -171,10 +192,20 @@ def assign(
     ] = False,
     workers: WorkersOpt = 2,
     seed: SeedOpt = 0,
+    today: Annotated[
+        str | None,
+        typer.Option(
+            "--today",
+            help="YYYY-MM-DD: support started before it counts as running, nothing new starts "
+            "before its week, support of a case without consent stops then (default: the day it "
+            "runs, for that alone).",
+        ),
+    ] = None,
 ) -> None:
     """Plan the caseload: who supports each agreed case from when, and why any case waits."""
     if engine not in ENGINES:
         raise typer.BadParameter(f"expected one of {', '.join(ENGINES)}", param_hint="--engine")
+    day = _day(today)
     scenario = _load(scenario_dir, console)
     params = SolveParams(time_limit=time_limit, workers=workers, seed=seed)
     with _problems_exit(console):
@@ -187,6 +218,7 @@ def assign(
                 engine=engine,
                 capacity_override=override,
                 progress=progress,
+                today=day,
             )
     paths = write_caseload(outcome, out)
     print_kpis(outcome, console)
@@ -198,7 +230,13 @@ def assign(
 @rebalance_app.callback(invoke_without_command=True)
 def rebalance_command(
     plan: Annotated[
-        Path, typer.Option("--plan", help="The current plan: an assignments.csv.", exists=False)
+        Path,
+        typer.Option(
+            "--plan",
+            help="The current plan: an assignments.csv, or a current_plan.csv "
+            "(case_id, person_id, start, end, status).",
+            exists=False,
+        ),
     ],
     new: Annotated[
         Path | None,
@@ -208,7 +246,11 @@ def rebalance_command(
     out: OutOpt = Path("out/rebalance"),
     today: Annotated[
         str | None,
-        typer.Option("--today", help="YYYY-MM-DD: support started before it counts as running."),
+        typer.Option(
+            "--today",
+            help="YYYY-MM-DD: support started before it counts as running; support of a case "
+            "without consent stops then (default: the day it runs).",
+        ),
     ] = None,
     time_limit: TimeOpt = 10.0,
     prove_for: Annotated[
@@ -227,14 +269,11 @@ def rebalance_command(
     """Fit new agreements into the current plan; write the new plan and changes.csv with reasons."""
     if engine not in ENGINES:
         raise typer.BadParameter(f"expected one of {', '.join(ENGINES)}", param_hint="--engine")
-    try:
-        day = date.fromisoformat(today) if today else None
-    except ValueError:
-        raise typer.BadParameter("expected a date as YYYY-MM-DD", param_hint="--today") from None
+    day = _day(today)
     scenario = _load(scenario_dir, console)
     params = SolveParams(time_limit=time_limit, workers=workers, seed=seed)
     with _problems_exit(console):
-        current = read_assignments(plan)
+        current = read_plan(plan, scenario)
         agreements = read_new_agreements(new) if new is not None else []
         with solve_progress(console, "Rebalancing") as progress:
             result = rebalance(

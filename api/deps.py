@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
+from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
-from api.db.models import ScenarioRow, User
+from api.db.models import ScenarioRow, User, utcnow
 from api.jobs import JobManager
-from api.security import Role, find_user
+from api.security import UNKNOWN_TOKEN, Role, TokenRefused, authenticate, needs_last_used
 from api.settings import Settings
 from api.store import ScenarioCache
 
+log = logging.getLogger("lift.api")
 bearer = HTTPBearer(auto_error=False, description="The token `lift user add` printed.")
 
 
@@ -50,16 +55,30 @@ JobsDep = Annotated[JobManager, Depends(get_jobs)]
 
 
 def current_user(
+    request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User:
-    """The user of the bearer token; 401 when it is missing or wrong."""
-    user = find_user(session, credentials.credentials) if credentials is not None else None
-    if user is None:
-        raise HTTPException(
-            401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
-        )
+    """The user of the bearer token; 401 when it is missing, wrong, revoked or expired."""
+    now = utcnow()
+    try:
+        if credentials is None:
+            raise TokenRefused(UNKNOWN_TOKEN)
+        user = authenticate(session, credentials.credentials, now)
+    except TokenRefused as refused:
+        raise HTTPException(401, str(refused), headers={"WWW-Authenticate": "Bearer"}) from None
+    if needs_last_used(user, now):
+        _note_use(request.app.state.sessions, user.id, now)
     return user
+
+
+def _note_use(sessions: sessionmaker[Session], user_id: int, now: datetime) -> None:
+    """Record when a token was last used, in its own short transaction (never failing the request)."""
+    try:
+        with sessions.begin() as session:
+            session.execute(update(User).where(User.id == user_id).values(last_used_at=now))
+    except SQLAlchemyError:
+        log.warning("could not record when user %s last signed in", user_id)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

@@ -20,6 +20,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from allocator.model import Problem
 
 
+def raised_at(error: BaseException) -> str:
+    """An exception's type and the code line that raised it, for logs: never its message, which may
+    quote uploaded values."""
+    frame = error.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    if frame is None:
+        return type(error).__name__
+    module = frame.tb_frame.f_globals.get("__name__", "?")
+    return f"{type(error).__name__} at {module}:{frame.tb_lineno}"
+
+
 class ErrorMessage(BaseModel):
     """An error for people."""
 

@@ -29,6 +29,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.db.models import JobRow, utcnow
+from api.errors import raised_at
 from api.worker import Progress
 
 log = logging.getLogger("lift.jobs")
@@ -69,17 +70,34 @@ class _Running:
     process: subprocess.Popen[bytes] | None = None
 
 
+@dataclass(frozen=True)
+class JobLimits:
+    """What a job's child process may use: wall-clock time beyond its own limit, and memory."""
+
+    grace_seconds: float = 30.0
+    grace_fraction: float = 0.5
+    """The child is ended at its time limit plus the larger of these (seconds, share of the limit)."""
+    memory_bytes: int = 4 * 1024**3
+    """Its data segment (RLIMIT_DATA: heap and private mappings); 0 for no limit."""
+
+    def deadline(self, time_limit: float) -> float:
+        """Seconds after which a job with `time_limit` is ended."""
+        return time_limit + max(self.grace_seconds, self.grace_fraction * time_limit)
+
+
 class JobManager:
-    """Runs solve jobs, at most `workers` at once, each in a fresh child process."""
+    """Runs solve jobs, at most `workers` at once, each in a fresh child process within `limits`."""
 
     def __init__(
         self,
         sessions: sessionmaker[Session],
         handlers: Mapping[str, JobHandler],
         workers: int = 1,
+        limits: JobLimits | None = None,
     ) -> None:
         self._sessions = sessions
         self._handlers = dict(handlers)
+        self._limits = limits or JobLimits()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lift-job")
         self._running: dict[str, _Running] = {}
         self._lock = threading.Lock()
@@ -214,7 +232,8 @@ class JobManager:
         try:
             self._run_job(job_id)
         except Exception as error:  # a bug must not kill the worker thread silently
-            log.exception("job %s failed unexpectedly (%s)", job_id, type(error).__name__)
+            # No traceback or message: either may quote uploaded values.
+            log.error("job %s failed unexpectedly (%s)", job_id, raised_at(error))
             self._finish(job_id, JobStatus.FAILED, "failed unexpectedly; nothing was saved")
         finally:
             with self._lock:
@@ -246,10 +265,31 @@ class JobManager:
             self._save(job_id, handler, payload)
         elif outcome == "error":
             self._finish(job_id, JobStatus.FAILED, f"failed: {payload}; nothing was saved")
-        elif outcome == "died":
+        elif outcome == "memory":
+            self._finish(job_id, JobStatus.FAILED, f"{self._memory_message()}; nothing was saved")
+        elif outcome == "timeout":
+            grace = self._limits.deadline(time_limit) - time_limit
             self._finish(
-                job_id, JobStatus.FAILED, "the solver stopped unexpectedly; nothing was saved"
+                job_id,
+                JobStatus.FAILED,
+                f"stopped: it ran past its time limit of {time_limit:g} s and {grace:g} s of grace "
+                "for building and checking the plan; nothing was saved",
             )
+        elif outcome == "died":
+            memory = (
+                f" (perhaps out of memory: {self._memory_message()})"
+                if self._limits.memory_bytes
+                else ""
+            )
+            self._finish(
+                job_id,
+                JobStatus.FAILED,
+                f"the solver stopped unexpectedly{memory}; nothing was saved",
+            )
+
+    def _memory_message(self) -> str:
+        size = self._limits.memory_bytes / 1024**3
+        return f"it needed more memory than a job may use ({size:.3g} GiB)"
 
     def _solve(
         self, job_id: str, running: _Running, task: Any, time_limit: float
@@ -260,7 +300,14 @@ class JobManager:
             read_fd, write_fd = os.pipe()
             try:
                 process = subprocess.Popen(
-                    [sys.executable, "-m", "api.worker", str(given), str(write_fd)],
+                    [
+                        sys.executable,
+                        "-m",
+                        "api.worker",
+                        str(given),
+                        str(write_fd),
+                        str(self._limits.memory_bytes),
+                    ],
                     pass_fds=(write_fd,),
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
@@ -287,13 +334,18 @@ class JobManager:
         pipe: Connection,
         time_limit: float,
     ) -> tuple[str, Any]:
-        """Relay the child's progress until it sends its output, dies or is cancelled."""
+        """Relay the child's progress until it sends its output, dies, is cancelled or overruns."""
         started = time.monotonic()
+        deadline = started + self._limits.deadline(time_limit)
         last_write = 0.0
         while True:
             if running.cancel.is_set():
                 process.terminate()
                 return "cancelled", None
+            if time.monotonic() > deadline:
+                process.kill()
+                log.info("job %s passed its time limit and grace; its worker was ended", job_id)
+                return "timeout", None
             if pipe.poll(0.05):
                 try:
                     kind, payload = pipe.recv()

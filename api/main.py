@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
@@ -17,7 +18,8 @@ from api import errors
 from api.db.engine import make_engine, make_sessionmaker
 from api.db.migrate import upgrade
 from api.db.models import ScenarioRow
-from api.jobs import JobManager
+from api.headers import DOCS_ASSETS, DOCS_PATH, SecurityHeaders
+from api.jobs import JobLimits, JobManager
 from api.routes import (
     agreements,
     audit,
@@ -83,6 +85,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "caseload_rebalance": CaseloadJobs(cache, settings.solver_workers, rebalance=True),
         },
         workers=settings.max_concurrent_jobs,
+        limits=JobLimits(
+            grace_seconds=settings.job_grace_seconds,
+            grace_fraction=settings.job_grace_fraction,
+            memory_bytes=settings.job_memory_bytes,
+        ),
     )
     interrupted = manager.recover()
     if interrupted:
@@ -101,6 +108,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Meeting rota, specialist caseload and staffing for Kent's Local Inclusion Forum Teams.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -110,7 +120,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     errors.install(app)
     app.add_middleware(errors.BodyLimit, limit=settings.max_upload_bytes)
+    app.add_middleware(SecurityHeaders)
     for router in ROUTERS:
         app.include_router(router)
+    add_docs(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app
+
+
+def add_docs(app: FastAPI) -> None:
+    """/docs (Swagger UI from the installed `swagger-ui-bundle-v2`, no third-party host, started by
+    a static script so the CSP needs no inline script) and /favicon.ico. There is no /redoc: no
+    package ships ReDoc's files."""
+    from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
+
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get(DOCS_PATH, response_class=HTMLResponse, include_in_schema=False)
+    def docs(request: Request) -> HTMLResponse:
+        templates: Jinja2Templates = request.app.state.templates
+        return templates.TemplateResponse(
+            request, "docs.html", {"openapi_url": app.openapi_url, "title": app.title}
+        )
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from datetime import date
 from threading import Lock
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from allocator.caseload_data import consent_withdrawn_rows
 from allocator.io import AGREEMENT_COLUMNS
 from allocator.model import Agreement, PlannedSupport, Scenario
+from allocator.model.cases import CONSENT_WITHDRAWN
 from allocator.summary import district_summary
-from api.db.models import AgreementRow, AssignmentRow, PlanRow, ScenarioRow, User
+from api.db.models import AgreementRow, AssignmentRow, PlanRow, ScenarioRow, User, WaitingRow
 
 OPEN = "open"
 CLOSED = "closed"
@@ -64,6 +67,11 @@ class ScenarioCache:
         with self._lock:
             self._items.pop(scenario_id, None)
             self._summaries.pop(scenario_id, None)
+
+
+def today() -> date:
+    """The service's date: the day consent withdrawn now takes effect (a function tests can set)."""
+    return date.today()
 
 
 def agreement_district(base: Scenario, agreement: Agreement) -> str:
@@ -121,7 +129,20 @@ def save_scenario(
             created_by=user.id if user else None,
         )
         by_case = {a.case_id: a for a in scenario.agreements}
-        for support in scenario.current_plan:
+        # A row for a case without consent is shown withdrawn (docs/service.md, Data protection).
+        kept, dropped = consent_withdrawn_rows(scenario, scenario.current_plan, today())
+        for support in dropped.values():
+            plan.waiting.append(
+                WaitingRow(
+                    case_id=support.case_id,
+                    district=district_of[support.case_id],
+                    reason=(
+                        f"{CONSENT_WITHDRAWN}: the support planned with {support.person_id} "
+                        f"from {support.start.isoformat()} is dropped"
+                    ),
+                )
+            )
+        for support in kept.values():
             agreement = by_case[support.case_id]
             plan.assignments.append(
                 AssignmentRow(

@@ -1,13 +1,16 @@
 """What a solve job's child process runs: one task, reporting progress and its output on a pipe.
 
-`python -m api.worker TASK_FILE FD` reads the pickled task the service wrote and sends, on the pipe
-`FD`, ("progress", Progress) messages, then one of ("result", output) or ("error", message). Tasks carry
-the validated scenario and call the planners; the service writes the output.
+`python -m api.worker TASK_FILE FD [MEMORY_BYTES]` limits its own memory (RLIMIT_DATA, when
+MEMORY_BYTES is given and not 0), reads the pickled task the service wrote and sends, on the pipe `FD`,
+("progress", Progress) messages, then one of ("result", output), ("error", message) or ("memory", None)
+when the task ran out of its memory. Tasks carry the validated scenario and call the planners; the
+service writes the output. Nothing here is logged.
 """
 
 from __future__ import annotations
 
 import pickle
+import resource
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -169,21 +172,72 @@ class RebalanceTask:
         return _output(rebalanced.outcome, rebalanced)
 
 
+NEAR_CAP = 0.8
+"""A failure while the data segment is above this share of its cap is reported as out of memory (C
+libraries often turn a failed allocation into some other error)."""
+
+
 def run_task(task: Task, connection: Connection) -> None:
     """Child-process entry: run `task` and send its progress and output to the parent."""
+    message: str | None = None
     try:
         output = task.run(lambda progress: connection.send(("progress", progress)))
         connection.send(("result", output))
+    except MemoryError:
+        pass  # answered below, once the failed frames have let their memory go
     except Exception as error:  # reported to the job's owner, never logged
-        connection.send(("error", f"{type(error).__name__}: {error}"))
-    finally:
+        message = f"{type(error).__name__}: {error}"
+    else:
         connection.close()
+        return
+    if message is None or _near_cap():
+        connection.send(("memory", None))
+    else:
+        connection.send(("error", message))
+    connection.close()
+
+
+def _data_bytes() -> int | None:
+    """This process's data segment now (Linux), or None where it cannot be read."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmData:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _near_cap() -> bool:
+    soft, _hard = resource.getrlimit(resource.RLIMIT_DATA)
+    used = _data_bytes()
+    return soft != resource.RLIM_INFINITY and used is not None and used >= NEAR_CAP * soft
+
+
+def limit_memory(size: int) -> None:
+    """Cap this process's data segment (heap and private mappings) at `size` bytes; 0: no cap."""
+    if size <= 0:
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    cap = size if hard == resource.RLIM_INFINITY else min(size, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
 
 
 def main(argv: list[str]) -> None:
-    """Run the task in file `argv[1]`, reporting on the pipe whose descriptor is `argv[2]`."""
-    task = pickle.loads(Path(argv[1]).read_bytes())
-    run_task(task, Connection(int(argv[2]), readable=False))
+    """Run the task in file `argv[1]`, reporting on the pipe whose descriptor is `argv[2]`, within
+    `argv[3]` bytes of memory when given."""
+    connection = Connection(int(argv[2]), readable=False)
+    if len(argv) > 3:
+        limit_memory(int(argv[3]))
+    try:
+        task = pickle.loads(Path(argv[1]).read_bytes())
+    except Exception as error:
+        if not isinstance(error, MemoryError) and not _near_cap():
+            raise
+        connection.send(("memory", None))
+        connection.close()
+        return
+    run_task(task, connection)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Quality benchmark: the OR-Library generalised assignment instances, CP-SAT v HiGHS v greedy.
 
-Every instance of `refdata/gap/` (Cattrysse gap1-12: 60 small; Chu-Beasley types A-D: 24 with 100 or
-200 jobs) is solved by each engine with a fixed time limit, checked by `check_gap`, and compared with
-its published minimisation optimum (or best known value where no optimum is proven).
+Every instance shipped in `tests/data/gap/` (Cattrysse gap1-12: 60 small; Chu-Beasley types A-D: 24
+with 100 or 200 jobs) is solved by each engine with a fixed time limit, checked by `check_gap`, and
+compared with its published minimisation optimum (or best known value where no optimum is proven).
 
     .venv/bin/python -m benchmarks.bench_gap --time-limit 10 --large-time-limit 60 --out OUT [NAME...]
 
@@ -24,7 +24,7 @@ from typing import Any
 from allocator.gap import AUTO_ENGINE, check_gap, read_gap, solve_gap
 from allocator.solve import Status
 
-REFDATA = Path(__file__).resolve().parents[2] / "shared" / "refdata" / "gap"
+REFDATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "gap"
 SMALL, LARGE = "cattrysse1994", "chu1997"
 ENGINES = ("cpsat", "highs", "greedy")
 COLUMNS = (

@@ -282,3 +282,68 @@ def small_counties(draw: st.DrawFn) -> Scenario:
         one_way=draw(st.integers(0, 40)),
         caseload=CaseloadSettings(lead_time_weeks=lead),
     )
+
+
+def regression_counties() -> list[Scenario]:
+    """A fixed corpus beside the random draws: counties that reach the edge cases on purpose (a
+    neighbouring team's cost, closures on a start day and a whole closed week, running support, leave
+    in several rows, support running past the year's end, consent exceptions)."""
+    neighbours = CaseloadSettings(lead_time_weeks=0, neighbour_teams={"Northdown": ["Southfield"]})
+    return [
+        # Three 6-week cases from week 6, room for one at a time each in Northdown and Southfield.
+        county(
+            [teacher("n", minutes=100), teacher("s", "Southfield", minutes=100)],
+            [
+                case("C1", agreed=monday(6), weeks=6),
+                case("C2", agreed=monday(6), weeks=6, lac=True),
+                case("C3", agreed=monday(6), weeks=6),
+            ],
+            caseload=neighbours,
+        ),
+        # A county-wide closure on the first Monday, a Northdown one on the next, a closed week.
+        county(
+            [teacher("a", minutes=200), teacher("b", minutes=100)],
+            [case("C1"), case("C2", weeks=3), case("C3", agreed=monday(1), weeks=4)],
+            closures=[
+                Closure(date=monday(0)),
+                Closure(date=monday(1), district="Northdown"),
+                *(Closure(date=monday(4) + timedelta(days=d)) for d in range(5)),
+            ],
+        ),
+        # Running and finished support hold `a`'s minutes; a planned row may move.
+        county(
+            [teacher("a", minutes=160), teacher("b", minutes=80)],
+            [case("R1", weeks=4), case("F1"), case("P1"), case("N1", weeks=3, priority=1)],
+            current_plan=[
+                plan_row("R1", "a", monday(0), friday(3)),
+                plan_row("F1", "a", monday(0), friday(1), "finished"),
+                plan_row("P1", "b", monday(2), friday(3), "planned"),
+            ],
+        ),
+        # Leave in three rows, two of them the same person's; support running past the year's end.
+        county(
+            [teacher("a", minutes=120), teacher("b", minutes=120, specialisms="C&I;B&L")],
+            [
+                case("C1", weeks=6, agreed=monday(8)),
+                case("C2", need="B&L", weeks=2),
+                case("C3", agreed=monday(2) + timedelta(days=3), lac=True),
+            ],
+            unavailability=[
+                leave("a", monday(0), friday(0)),
+                leave("b", monday(1) + timedelta(days=2)),
+                leave("a", monday(2), friday(3)),
+            ],
+            caseload=CaseloadSettings(lead_time_weeks=1),
+        ),
+        # Consent: an exception starts, a refusal waits; a pooled need with no pool member waits.
+        county(
+            [teacher("a"), teacher("h", "HI", "HI", minutes=100)],
+            [
+                case("C1", consent="exception: safeguarding"),
+                case("C2", consent="no"),
+                case("C3", need="HI", urn=SOUTH_PRIMARY, weeks=3),
+                case("C4", need="VI"),
+            ],
+            one_way=None,
+        ),
+    ]

@@ -279,3 +279,43 @@ def random_counties(draw: st.DrawFn) -> Scenario:
     return scenario(
         groups, slots, terms=terms, closures=closures, unavailability=leave, schools=schools
     )
+
+
+def regression_counties() -> list[Scenario]:
+    """A fixed corpus beside the random draws: counties that reach the edge cases on purpose
+    (back-to-back meetings of a shared attendee, two meetings a half-term, a one-week half-term,
+    leave in several rows, closures, a slot of two meetings a week over its case capacity)."""
+    back_to_back = scenario(
+        [
+            *(group(f"T{k}", "Thanet", ("ep", "om-t")) for k in (1, 2, 3)),
+            *(group(f"D{k}", "Dover", ("ep", "om-d")) for k in (1, 2, 3)),
+        ],
+        [slot("T", "Thanet"), slot("D", "Dover", start="11:30", end="13:30")],
+        terms=terms_of((3,) * 6),
+    )  # every Wednesday is full: ep goes from Thanet (to 11:30) to Dover (from 11:30)
+    twice = [group("G", attendees=("ep",), meetings=2), group("H", attendees=("om",))]
+    two_slots = [slot("A"), slot("B", weekday="Thursday", capacity=2)]
+    return [
+        back_to_back,
+        scenario(
+            twice,
+            two_slots,
+            terms=terms_of((2, 3, 4, 2, 3, 4)),
+            unavailability=[
+                Unavailability(person_id="ep", first_day=d, last_day=d)
+                for d in (date(2025, 9, 24), date(2025, 10, 22), date(2025, 12, 3))
+            ],
+            closures=[
+                Closure(date=date(2025, 9, 10)),
+                Closure(date=date(2025, 9, 25), district="Thanet"),
+            ],
+            schools=[school(1, "G", pupils=2000), school(2, "H", pupils=900)],
+        ),
+        scenario(twice, two_slots, terms=terms_of((1, 3, 3, 3, 3, 3))),  # no room: a reason
+        scenario(
+            [group(f"G{k}", attendees=(f"p{k}",)) for k in (1, 2, 3)],
+            [slot("A", per_week=2, capacity=5)],
+            terms=terms_of((2,) * 6),
+            schools=[school(k, f"G{k}", pupils=1500) for k in (1, 2, 3)],
+        ),
+    ]

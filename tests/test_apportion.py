@@ -118,6 +118,16 @@ def test_a_tie_goes_to_the_larger_weight_then_the_name_and_is_reported() -> None
     assert weighted.ties[0].candidates == ("b", "a")
 
 
+def test_a_largest_remainder_tie_names_its_candidates_and_winners() -> None:
+    # Quotas 1.2, 0.4, 0.4: whole parts 1, 0, 0; b and c tie on .4 for the one seat left; a's .2 is out.
+    result = apportion_with_ties({"a": 3, "b": 1, "c": 1}, 2, "hamilton")
+    assert result.seats == {"a": 1, "b": 1, "c": 0}
+    (tie,) = result.ties
+    assert tie.candidates == ("b", "c") and tie.winners == ("b",) and tie.posts == 1
+    # Quotas exactly whole: no seat is left to contest, so no tie.
+    assert apportion_with_ties({"a": 1, "b": 1, "c": 1}, 3, "hamilton").ties == ()
+
+
 def test_no_tie_is_reported_when_there_is_no_choice() -> None:
     result = apportion_with_ties({"a": 1, "b": 1}, 2, "webster")
     assert result.seats == {"a": 1, "b": 1} and result.ties == ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,14 +15,21 @@ from caseload_fixtures import (
     case,
     county,
     monday,
+    regression_counties,
     small_counties,
     teacher,
 )
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from rich.console import Console
 from typer.testing import CliRunner
 
-from allocator.caseload import CaseloadOutcome, compact_starts, plan_caseload, priority_greedy
+from allocator.caseload import (
+    CaseloadOutcome,
+    compact_starts,
+    plan_caseload,
+    priority_greedy,
+    rebalance,
+)
 from allocator.caseload_data import build_instance, evaluate, placement_errors
 from allocator.cli_caseload import assign_app, run_demo
 from allocator.io import write_scenario
@@ -30,7 +38,7 @@ from allocator.io.caseload_export import (
     read_new_agreements,
     write_caseload,
 )
-from allocator.model import Scenario, ScenarioError
+from allocator.model import CaseloadSettings, Scenario, ScenarioError
 from allocator.solve import SolveParams
 
 QUICK = SolveParams(time_limit=5.0, workers=2, seed=1)
@@ -100,8 +108,16 @@ def test_both_formulations_reach_the_same_optimum() -> None:
     assert one.objectives == two.objectives
 
 
+def with_corpus(test: Callable[[Scenario], None]) -> Callable[[Scenario], None]:
+    """The fixed regression corpus as explicit examples, run before the random draws every time."""
+    for s in regression_counties():
+        test = example(s)(test)
+    return test
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_counties())
+@with_corpus
 def test_random_counties_plan_to_what_the_checker_accepts(s: Scenario) -> None:
     outcome = plan_caseload(s, QUICK)
     agrees_with_checker(outcome, s)
@@ -109,11 +125,68 @@ def test_random_counties_plan_to_what_the_checker_accepts(s: Scenario) -> None:
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_counties())
+@with_corpus
 def test_random_counties_get_the_same_optimum_from_both_formulations(s: Scenario) -> None:
     one = plan_caseload(s, QUICK, engine="time-indexed")
     two = plan_caseload(s, QUICK, engine="interval")
     if one.proven_optimal and two.proven_optimal:
         assert one.objectives.levels == two.objectives.levels
+
+
+@pytest.mark.parametrize("engine", ["time-indexed", "interval"])
+def test_solver_and_checker_agree_at_non_zero_planning_penalties(engine: str) -> None:
+    # Three 6-week cases from week 6 of the 11-week year; Northdown's n and its neighbour Southfield's
+    # s (at 60 minutes a week of support) each have room for one (80 minutes a week with travel).
+    settings = CaseloadSettings(lead_time_weeks=0, neighbour_teams={"Northdown": ["Southfield"]})
+    people = [teacher("n", minutes=100), teacher("s", "Southfield", minutes=100)]
+    agreements = [
+        case("C1", agreed=monday(6), weeks=6),
+        case("C2", agreed=monday(6), weeks=6, lac=True),
+        case("C3", agreed=monday(6), weeks=6),
+    ]
+    s = county(people, agreements, caseload=settings)
+    outcome = plan_caseload(s, FAST, engine=engine)
+    agrees_with_checker(outcome, s)
+    assert outcome.proven_optimal
+    assert outcome.solver_values() == {
+        "cases_started": 1,  # C2 (LAC, weight 4) and one of C1 and C3 (weight 1) start
+        "waiting_weeks": 1 * (11 - 6),  # the other waits from week 6 to the year's end
+        "travel_minutes": 2 * 20 * 6,
+        "neighbour_team_cost": 60 * 6,  # one case goes to Southfield
+        "balanced_load": 2 * -(-1000 * 80 * 5 // (100 * 11)),  # weeks 6-10 of 11, per team
+    }
+
+
+def test_solver_and_checker_agree_at_non_zero_rebalance_penalties() -> None:
+    # `a` has room for one case at a time; C1 is planned from week 0 for 3 weeks. An urgent LAC case
+    # (weight 1 + 3 + 3) must start at once, so C1 moves to week 3: one change, a shift of 3 weeks.
+    s = county([teacher("a", minutes=100)], [case("C1", weeks=3)])
+    before = plan_caseload(s, FAST)
+    assert before.solver_values()["waiting_weeks"] == 0
+    after = rebalance(s, before.plan, [case("C2", weeks=3, lac=True, priority=1)], FAST)
+    full = after.outcome
+    assert full.check.ok, full.check.breaches
+    check = full.check
+    checked = {
+        "cases_started": check.not_started,
+        "waiting_weeks": check.waiting,
+        "travel_minutes": check.travel,
+        "neighbour_team_cost": check.neighbour,
+        "balanced_load": check.balance,
+        "planned_changes": check.changes,
+        "start_shift": check.start_shift,
+    }
+    assert full.solver_values() == checked
+    assert checked == {
+        "cases_started": 0,
+        "waiting_weeks": 1 * 3,  # C1 (weight 1) waits 3 weeks, C2 none
+        "travel_minutes": 20 * 3 * 2,
+        "neighbour_team_cost": 0,
+        "balanced_load": -(-1000 * 80 * 6 // (100 * 11)),  # 6 weeks of 80 minutes of 11 x 100
+        "planned_changes": 1,
+        "start_shift": 3,
+    }
+    assert after.moved == 1
 
 
 def test_a_full_team_says_until_when_and_how_many_minutes_would_start_it() -> None:
@@ -210,6 +283,12 @@ def test_outputs_are_written_and_the_plan_reads_back(tmp_path: Path) -> None:
     assert len(unassigned) == 1 + len(outcome.plan.waiting)
     load = (tmp_path / "load.csv").read_text().splitlines()
     assert len(load) == 1 + len(outcome.instance.people) * outcome.instance.horizon
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "caseload.xlsx")["assignments"]
+    start, minutes = sheet["D2"], sheet["F2"]  # typed cells, not text
+    assert start.is_date and start.number_format == "dd/mm/yyyy" and type(minutes.value) is int
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == sheet.dimensions
 
 
 def test_bad_files_are_refused_with_row_and_column(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import pytest
 from caseload_fixtures import SOUTH_PRIMARY, case, county, friday, leave, monday, plan_row, teacher
 
 from allocator.check_caseload import check_caseload
-from allocator.model import CaseloadSettings, Scenario
+from allocator.model import CaseloadSettings, Closure, Scenario
 from allocator.model.caseload_result import Assignment, CaseloadPlan, Waiting
 
 
@@ -219,3 +219,118 @@ def test_a_start_outside_the_year_is_a_breach() -> None:
     assert any(
         "not in a school week of the year" in b for b in check_caseload(s, plan(late)).breaches
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Blind spots (#11): each test below fails when its planted bug is put back (docs/testing.md)
+# ---------------------------------------------------------------------------------------------
+
+
+def _running() -> Scenario:
+    """C1 running with `a` in school weeks 2 and 3 (the current plan)."""
+    rows = [plan_row("C1", "a", monday(2), friday(3))]
+    return county([teacher("a"), teacher("b")], [case("C1")], current_plan=rows)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"end": friday(2)},  # cut short by a week
+        {"end": friday(3) - timedelta(days=1)},  # cut short by a day
+        {"end": friday(4)},  # run on
+        {"start": monday(1)},  # started a week earlier
+        {"start": monday(2) - timedelta(days=3)},  # the Friday before
+        {"start": monday(2) + timedelta(days=1)},  # a day later
+    ],
+)
+def test_running_support_keeps_its_weeks(change: dict[str, object]) -> None:
+    kept = assignment("C1", start=2, status="running")
+    assert check_caseload(_running(), plan(kept)).ok
+    moved = kept.model_copy(update=change)
+    report = check_caseload(_running(), plan(moved))
+    assert any("C1: running support moved" in b for b in report.breaches), report.breaches
+
+
+def test_a_run_shorter_than_agreed_is_a_breach() -> None:
+    s = county([teacher("a")], [case("C1", weeks=3)])
+    assert check_caseload(s, plan(assignment("C1", weeks=3))).ok
+    for weeks in (1, 2):
+        report = check_caseload(s, plan(assignment("C1", weeks=weeks)))
+        assert f"C1: runs {weeks} school weeks, agreed 3" in report.breaches
+
+
+def test_a_start_a_week_too_early_is_a_breach() -> None:
+    s = county(
+        [teacher("a")], [case("C1", agreed=monday(3))], caseload=CaseloadSettings(lead_time_weeks=2)
+    )
+    assert check_caseload(s, plan(assignment("C1", start=5))).ok
+    report = check_caseload(s, plan(assignment("C1", start=4)))
+    assert any("starts in school week 5, before week 6" in b for b in report.breaches)
+
+
+def test_a_start_on_a_closure_day_is_a_breach() -> None:
+    s = county([teacher("a")], [case("C1")], closures=[Closure(date=monday(1))])
+    on_closure = assignment("C1", start=1)
+    report = check_caseload(s, plan(on_closure))
+    assert report.breaches == (f"C1: starts on {monday(1)}, not a school day",)
+    after = on_closure.model_copy(update={"start": monday(1) + timedelta(days=1)})
+    assert check_caseload(s, plan(after)).ok
+    weekend = on_closure.model_copy(update={"start": monday(1) - timedelta(days=1)})
+    assert any("not a school day" in b for b in check_caseload(s, plan(weekend)).breaches)
+
+
+def test_the_neighbour_team_cost_is_counted_per_week_of_support() -> None:
+    settings = CaseloadSettings(
+        lead_time_weeks=0, neighbour_teams={"Northdown": ["Southfield"]}, neighbour_cost_minutes=45
+    )
+    s = county([teacher("n"), teacher("s", "Southfield")], [case("C1", weeks=3)], caseload=settings)
+    south = assignment("C1", person="s", team="Southfield", weeks=3)
+    assert check_caseload(s, plan(south)).neighbour == 45 * 3
+    assert check_caseload(s, plan(assignment("C1", person="n", weeks=3))).neighbour == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Consent (#11): no planned or running support of a case whose consent is 'no'
+# ---------------------------------------------------------------------------------------------
+
+
+def _withdrawn_county() -> Scenario:
+    """C3 (consent 'no') still runs with `a` in the current plan, weeks 0 to 3."""
+    base = scenario()
+    return base.model_copy(update={"current_plan": (plan_row("C3", "a", monday(0), friday(3)),)})
+
+
+def test_consent_required_for_support_accepts_stopped_or_dropped_support() -> None:
+    from allocator.check_caseload import support_without_consent
+
+    s = _withdrawn_county()
+    stopped = assignment("C3", weeks=2, status="withdrawn")
+    ok = plan(assignment("C1", start=4), assignment("C2", start=6), stopped)
+    assert support_without_consent(s, ok) == []
+    assert check_caseload(s, ok).ok, check_caseload(s, ok).breaches
+    dropped = plan(assignment("C1", start=1), assignment("C2", start=3), waiting=("C3",))
+    assert check_caseload(s, dropped).ok, check_caseload(s, dropped).breaches
+
+
+@pytest.mark.parametrize("status", ["running", "planned"])
+def test_consent_required_for_support_flags_support_without_consent(status: str) -> None:
+    from allocator.check_caseload import support_without_consent
+
+    s = _withdrawn_county()
+    kept = assignment("C3", weeks=4, status=status)
+    bad = plan(assignment("C1", start=4), assignment("C2", start=6), kept)
+    assert support_without_consent(s, bad) == [
+        f"C3: {status} support without consent (consent is 'no')"
+    ]
+    assert f"C3: {status} support without consent (consent is 'no')" in (
+        check_caseload(s, bad).breaches
+    )
+
+
+def test_withdrawn_support_may_only_stop_earlier_not_move() -> None:
+    s = _withdrawn_county()
+    later = assignment("C3", weeks=5, status="withdrawn")  # runs past the row's end
+    moved = assignment("C3", person="bl", weeks=2, status="withdrawn")
+    for bad in (later, moved):
+        report = check_caseload(s, plan(assignment("C1", start=4), assignment("C2", start=6), bad))
+        assert any("neither stopped nor dropped" in b for b in report.breaches), report.breaches

@@ -116,6 +116,41 @@ def test_meets_every_half_term_penalty() -> None:
     _refused_only_by(s, "meets_every_half_term", meetings)
 
 
+def test_meets_every_half_term_keeps_two_meetings_in_different_weeks() -> None:
+    # A one-week half-term cannot hold a group's two meetings, even on two days of that week.
+    s = scenario(
+        [group("G", attendees=("ep",), meetings=2)],
+        [slot("A"), slot("B", weekday="Thursday")],
+        terms=terms_of((1, 3, 3, 3, 3, 3)),
+        rota=QUIET,
+    )
+    assert solve_with(s, HARD)[0] == "INFEASIBLE"
+    roomy = s.model_copy(update={"terms": tuple(terms_of((2, 3, 3, 3, 3, 3)))})
+    status, _, rota, solver = solve_with(roomy, HARD)
+    assert status == "OPTIMAL"
+    first = [
+        c.option.week
+        for key in rota.meetings_by_group["G"]
+        if key.half_term == 1
+        for c in rota.choices[key]
+        if solver.boolean_value(c.var)
+    ]
+    assert sorted(first) == [1, 2]
+
+
+def test_meets_every_half_term_allows_no_extra_meeting() -> None:
+    s = one_group(QUIET)
+    rota = RotaModel(s)
+    for info in _rules(HARD):
+        info.fn(rota)
+    key = rota.meetings_by_group["G"][0]
+    weeks = {c.option.week: c.var for c in rota.choices[key]}
+    rota.model.add(weeks[1] + weeks[3] == 2)  # the meeting twice in term 1, in weeks 1 and 3
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 2
+    assert solver.status_name(solver.solve(rota.model)) == "INFEASIBLE"
+
+
 def test_meeting_days_only_no_penalty() -> None:
     closed = [date(2025, 9, 3), date(2025, 9, 10)]  # Wednesdays of weeks 1 and 2 of term 1
     s = scenario(
@@ -204,6 +239,24 @@ def test_attendees_available_penalty() -> None:
     away = Unavailability(person_id="ep", first_day=date(2025, 9, 10), last_day=date(2025, 9, 10))
     s = scenario([group("G", attendees=("ep",))], [slot("A")], unavailability=[away], rota=QUIET)
     _refused_only_by(s, "attendees_available", at_weeks(s, "G", [2] * 6))
+
+
+def test_attendees_available_reads_every_leave_row() -> None:
+    rows = [
+        Unavailability(person_id="ep", first_day=date(2025, 9, 1), last_day=date(2025, 9, 3)),
+        Unavailability(person_id="om", first_day=date(2025, 9, 1), last_day=date(2025, 9, 3)),
+        Unavailability(person_id="ep", first_day=date(2025, 12, 3), last_day=date(2025, 12, 3)),
+    ]
+    s = scenario([group("G", attendees=("om", "ep"))], [slot("A")], unavailability=rows, rota=QUIET)
+    _refused_only_by(s, "attendees_available", at_weeks(s, "G", [2] * 6))  # 3 December: row 3
+
+
+def test_no_double_booking_lets_one_meeting_end_as_the_next_starts() -> None:
+    s = _shared_ep("11:30")  # 09:30-11:30 in Thanet, then 11:30-15:00 in Dover, on the same day
+    meetings = at_weeks(s, "T1", [2] * 6) + at_weeks(s, "D1", [2] * 6, "B")
+    assert solve_with(s, HARD, meetings)[0] == "OPTIMAL"
+    assert check_rota(s, Rota(meetings=tuple(meetings))).ok
+    _refused_only_by(_shared_ep("11:29"), "no_double_booking", meetings)
 
 
 # ---------------------------------------------------------------------------------------------

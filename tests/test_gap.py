@@ -25,8 +25,15 @@ from allocator.gap import (
 from allocator.solve import Status
 
 DATA = Path(__file__).resolve().parent / "data" / "gap"
-REFDATA = Path(__file__).resolve().parents[2] / "shared" / "refdata" / "gap"
-SHIPPED = {row["instance"]: row for row in csv.DictReader((DATA / "references.csv").open())}
+SMALL = DATA / "cattrysse1994"
+with (DATA / "gap_reference_values.csv").open(newline="") as _handle:
+    OPTIMA = {
+        Path(row["single_file"]).name: int(row["min_optimum"])
+        for row in csv.DictReader(_handle)
+        if row["min_optimum"]
+    }
+SOLVED = ["gap1-0", "gap1-1", "gap1-4", "gap2-2", "gap3-3", "gap4-0", "gap4-4"]
+"""OR-Library instances (5 agents, 15 to 30 jobs) both engines must solve to the published optimum."""
 
 # Two agents, three jobs: job 2 only fits agent 1; the cheapest feasible plan costs 3 + 1 + 5 = 9.
 TINY = GapInstance(
@@ -37,23 +44,8 @@ TINY = GapInstance(
 )
 
 
-def _refdata_references() -> dict[str, int]:
-    table = {}
-    with (REFDATA / "gap_reference_values.csv").open(newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row["min_optimum"]:
-                table[Path(row["single_file"]).name] = int(row["min_optimum"])
-    return table
-
-
-needs_refdata = pytest.mark.skipif(
-    not (REFDATA / "gap_reference_values.csv").is_file(),
-    reason=f"OR-Library GAP reference data not found at {REFDATA} (shared/ beside the clone)",
-)
-
-
 def test_read_gap_gives_dimensions_and_values_in_file_order() -> None:
-    instance = read_gap(DATA / "gap1-0")
+    instance = read_gap(SMALL / "gap1-0")
     assert (instance.name, instance.agents, instance.jobs) == ("gap1-0", 5, 15)
     assert instance.cost[0][:3] == (17, 21, 22)
     assert instance.cost[4][-1] == 24
@@ -116,53 +108,43 @@ def test_engines_report_an_infeasible_instance() -> None:
     assert solve_gap_greedy(crowded).status == Status.UNKNOWN
 
 
-@pytest.mark.parametrize("name", sorted(SHIPPED))
+@pytest.mark.parametrize("name", SOLVED)
 def test_greedy_is_feasible_and_no_better_than_the_optimum(name: str) -> None:
-    instance = read_gap(DATA / name)
+    instance = read_gap(SMALL / name)
     assignment = greedy_gap(instance)
     assert assignment is not None
-    assert check_gap(instance, assignment) >= int(SHIPPED[name]["min_optimum"])
+    assert check_gap(instance, assignment) >= OPTIMA[name]
 
 
-@pytest.mark.parametrize("name", sorted(SHIPPED))
+@pytest.mark.parametrize("name", SOLVED)
 @pytest.mark.parametrize("engine", ["cpsat", "highs"])
-def test_shipped_instances_solve_to_the_published_optimum(name: str, engine: str) -> None:
-    instance = read_gap(DATA / name)
-    if engine == "cpsat":
-        result = solve_gap_cpsat(instance, 10.0, workers=2, seed=0)
-    else:
-        result = solve_gap_highs(instance, 10.0)
-    optimum = int(SHIPPED[name]["min_optimum"])
-    assert result.status == Status.OPTIMAL
-    assert result.objective == optimum == check_gap(instance, result.assignment)
-    assert result.best_bound == pytest.approx(optimum)
-
-
-@needs_refdata
-@pytest.mark.parametrize("name", ["gap1-4", "gap2-2", "gap3-3", "gap4-4"])
-@pytest.mark.parametrize("engine", ["cpsat", "highs"])
-def test_refdata_instances_solve_to_the_published_optimum(name: str, engine: str) -> None:
-    instance = read_gap(REFDATA / "cattrysse1994" / name)
+def test_or_library_instances_solve_to_the_published_optimum(name: str, engine: str) -> None:
+    instance = read_gap(SMALL / name)
     if engine == "cpsat":
         result = solve_gap_cpsat(instance, 10.0, workers=2, seed=0)
     else:
         result = solve_gap_highs(instance, 10.0)
     assert result.status == Status.OPTIMAL
-    assert result.objective == _refdata_references()[name]
-    assert check_gap(instance, result.assignment) == result.objective
+    assert result.objective == OPTIMA[name] == check_gap(instance, result.assignment)
+    assert result.best_bound == pytest.approx(OPTIMA[name])
 
 
-def test_shipped_copies_match_the_reference_data() -> None:
-    if not REFDATA.is_dir():
-        pytest.skip(f"OR-Library GAP reference data not found at {REFDATA}")
-    for name, row in SHIPPED.items():
-        assert (DATA / name).read_bytes() == (REFDATA / "cattrysse1994" / name).read_bytes()
-        assert _refdata_references()[name] == int(row["min_optimum"])
+def test_every_shipped_instance_reads_and_has_a_reference_value() -> None:
+    paths = sorted(p for family in ("cattrysse1994", "chu1997") for p in (DATA / family).iterdir())
+    assert len(paths) == 60 + 24
+    with (DATA / "gap_reference_values.csv").open(newline="") as handle:
+        rows = {Path(row["single_file"]).name: row for row in csv.DictReader(handle)}
+    for path in paths:
+        instance = read_gap(path)
+        row = rows[path.name]
+        assert (instance.agents, instance.jobs) == (int(row["agents"]), int(row["jobs"]))
+        assert row["min_optimum"] or row["min_best_known"]
+    assert (OPTIMA["gap1-0"], OPTIMA["gap1-1"], OPTIMA["gap4-0"]) == (261, 269, 423)
 
 
 @pytest.mark.parametrize("engine", [None, "cpsat", "highs", "greedy"])
 def test_cli_prints_one_line_per_instance(engine: str | None) -> None:
-    files = [str(DATA / "gap1-0"), str(DATA / "gap1-1")]
+    files = [str(SMALL / "gap1-0"), str(SMALL / "gap1-1")]
     chosen = [] if engine is None else ["--engine", engine]
     result = CliRunner().invoke(bench_app, ["gap", *files, *chosen, "--time-limit", "5"])
     assert result.exit_code == 0, result.output
@@ -177,7 +159,7 @@ def test_cli_prints_one_line_per_instance(engine: str | None) -> None:
 
 
 def test_auto_is_the_measured_winner_and_unknown_engines_are_refused() -> None:
-    instance = read_gap(DATA / "gap1-0")
+    instance = read_gap(SMALL / "gap1-0")
     auto = solve_gap(instance, 5.0)
     assert AUTO_ENGINE == "highs"
     assert auto.status == Status.OPTIMAL and auto.objective == 261

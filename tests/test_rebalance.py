@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,9 +26,9 @@ from allocator.caseload import plan_caseload, plan_rows, rebalance
 from allocator.caseload_data import Placement, build_instance, evaluate, placement_errors
 from allocator.cli_caseload import rebalance_app
 from allocator.io import write_scenario
-from allocator.io.caseload_export import read_assignments, write_caseload
+from allocator.io.caseload_export import read_assignments, read_plan, write_caseload
 from allocator.model import PlanStatus, Scenario, ScenarioError
-from allocator.model.caseload_result import CaseloadPlan
+from allocator.model.caseload_result import Assignment, CaseloadPlan
 
 
 def planned_county() -> tuple[Scenario, CaseloadPlan]:
@@ -226,3 +226,160 @@ def test_the_time_limit_covers_the_whole_rebalance() -> None:
     assert result.outcome.check.ok, result.outcome.check.breaches
     assert result.plan.assignment_of("N1") is not None or result.plan.waiting_of("N1") is not None
     assert all(c.after_person is None or c.after_start is not None for c in result.changes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Consent withdrawn after the plan was made (#11)
+# ---------------------------------------------------------------------------------------------
+
+
+def _withdrawn_county() -> Scenario:
+    """C0 runs with `a` (weeks 0-5) and C1 is planned with `b` (weeks 6-7); both families then
+    withdrew consent (agreements.csv says 'no'). C2 still has consent."""
+    rows = [
+        plan_row("C0", "a", monday(0), friday(5)),
+        plan_row("C1", "b", monday(6), friday(7), status="planned"),
+    ]
+    agreements = [
+        case("C0", weeks=6, consent="no"),
+        case("C1", weeks=2, consent="no"),
+        case("C2", weeks=2),
+    ]
+    return county(
+        [teacher("a", minutes=100), teacher("b", minutes=100)], agreements, current_plan=rows
+    )
+
+
+def _assert_withdrawn(plan: CaseloadPlan, today: date) -> None:
+    stopped = plan.assignment_of("C0")
+    assert stopped is not None and stopped.status == PlanStatus.WITHDRAWN
+    assert (stopped.person_id, stopped.start, stopped.end) == ("a", monday(0), today)
+    assert plan.assignment_of("C1") is None
+    dropped = plan.waiting_of("C1")
+    assert dropped is not None and dropped.reason.startswith("consent withdrawn")
+    assert dropped.earliest_possible_start is None and dropped.help is None
+
+
+def test_assign_stops_running_support_and_drops_planned_support_without_consent() -> None:
+    s = _withdrawn_county()
+    outcome = plan_caseload(s, FAST)
+    # Without a day given, support stops on the day the plan is made (here after the year: its end).
+    _assert_withdrawn(outcome.plan, min(friday(5), date.today()))
+    assert outcome.check.ok, outcome.check.breaches
+    assert outcome.plan.assignment_of("C2") is not None
+
+
+def test_rebalance_withdraws_on_today_with_reasons_and_frees_the_time() -> None:
+    s = _withdrawn_county()
+    current = CaseloadPlan(
+        assignments=tuple(
+            Assignment(
+                case_id=r.case_id,
+                person_id=r.person_id,
+                team="Northdown",
+                start=r.start,
+                end=r.end,
+                minutes_per_week=60,
+                travel_minutes=20,
+                status=r.status,
+            )
+            for r in s.current_plan
+        )
+    )
+    plain = s.model_copy(update={"current_plan": ()})
+    today = monday(2) + timedelta(days=2)
+    result = rebalance(plain, current, [case("N1", weeks=3, priority=1)], FAST, today=today)
+    _assert_withdrawn(result.plan, today)
+    assert result.outcome.check.ok, result.outcome.check.breaches
+    reasons = {c.case_id: c.reason for c in result.changes}
+    assert reasons["C0"].startswith("consent withdrawn: the support with a stops on")
+    assert reasons["C1"] == "consent withdrawn: the support planned with b is dropped"
+    # Withdrawals are not moves: the solver's count and the checker's agree without them.
+    assert result.moved == result.outcome.check.changes == 0
+    # a's time after the stop is free again: the urgent new case can start in the week of today.
+    new = result.plan.assignment_of("N1")
+    assert new is not None and new.start <= monday(3)
+
+
+def test_rebalance_reads_the_current_plan_csv_columns(tmp_path: Path) -> None:
+    """`--plan` takes the scenario format's current_plan.csv: minutes from the agreement, travel
+    from the travel model (travel_minutes.csv here: 10 each way), team from the person."""
+    s, _ = planned_county()
+    write_caseload(plan_caseload(s, FAST), tmp_path / "plan")
+    full = read_assignments(tmp_path / "plan" / "assignments.csv")
+    short = tmp_path / "current_plan.csv"
+    short.write_text(
+        "case_id,person_id,start,end,status\n"
+        + "".join(
+            f"{a.case_id},{a.person_id},{a.start},{a.end},{a.status.value}\n"
+            for a in full.assignments
+        )
+    )
+    derived = read_plan(short, s)
+    assert sorted(derived.assignments, key=lambda a: a.case_id) == sorted(
+        full.assignments, key=lambda a: a.case_id
+    )
+    folder = tmp_path / "county"
+    write_scenario(s, folder)
+    out = tmp_path / "out"
+    args = ["--scenario", str(folder), "--plan", str(short), "--out", str(out)]
+    result = CliRunner().invoke(rebalance_app, args)
+    assert result.exit_code == 0, result.output
+    assert (out / "changes.csv").read_text().splitlines()[1:] == []
+
+
+def test_rebalance_reads_the_scenario_folders_own_current_plan(tmp_path: Path) -> None:
+    s = _withdrawn_county()
+    folder = tmp_path / "county"
+    write_scenario(s, folder)
+    out = tmp_path / "out"
+    args = ["--scenario", str(folder), "--plan", str(folder / "current_plan.csv")]
+    result = CliRunner().invoke(rebalance_app, [*args, "--out", str(out), "--today", "2025-09-17"])
+    assert result.exit_code == 0, result.output
+    rows = (out / "assignments.csv").read_text().splitlines()
+    assert any(
+        r.startswith("C0,a,Northdown,2025-09-01,2025-09-17,") and r.endswith(",withdrawn")
+        for r in rows
+    )
+    assert not any(r.startswith("C1,") for r in rows)
+    changes = (out / "changes.csv").read_text()
+    assert "consent withdrawn" in changes
+
+
+def test_a_current_plan_csv_row_naming_an_unknown_case_or_person_is_a_problem(
+    tmp_path: Path,
+) -> None:
+    s, _ = planned_county()
+    bad = tmp_path / "current_plan.csv"
+    bad.write_text(
+        "case_id,person_id,start,end,status\n"
+        f"C0,a,{monday(0)},{friday(2)},running\n"
+        f"NOPE,a,{monday(0)},{friday(2)},running\n"
+        f"C1,zz,{monday(0)},{friday(2)},planned\n"
+        f"C2,a,{friday(2)},{monday(0)},planned\n"
+    )
+    with pytest.raises(ScenarioError) as caught:
+        read_plan(bad, s)
+    text = str(caught.value)
+    assert "current_plan.csv, row 3, column 'case_id'" in text
+    assert "current_plan.csv, row 4, column 'person_id'" in text
+    assert "current_plan.csv, row 5, column 'end'" in text
+
+
+def test_lift_assign_stops_support_without_consent_on_today(tmp_path: Path) -> None:
+    from allocator.cli_caseload import assign_app
+
+    folder = tmp_path / "county"
+    write_scenario(_withdrawn_county(), folder)
+    out = tmp_path / "out"
+    args = ["--scenario", str(folder), "--out", str(out), "--time-limit", "2"]
+    result = CliRunner().invoke(assign_app, [*args, "--today", "2025-09-17"])
+    assert result.exit_code == 0, result.output
+    assert "Consent withdrawn: 1 case(s) with support stopped" in result.output
+    rows = (out / "assignments.csv").read_text().splitlines()
+    assert "C0,a,Northdown,2025-09-01,2025-09-17,60,20,withdrawn" in rows
+    assert not any(r.startswith("C1,") for r in rows)
+    unassigned = (out / "unassigned.csv").read_text()
+    assert "C1,consent withdrawn: its planned support with b from" in unassigned
+    bad = CliRunner().invoke(assign_app, [*args, "--today", "17/09/2025"])
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output

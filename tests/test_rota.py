@@ -3,11 +3,12 @@ urgent meetings, the naive baseline, the Kent scenario, random counties and the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from rota_fixtures import (
     FAST,
     QUIET,
@@ -15,6 +16,7 @@ from rota_fixtures import (
     group,
     kent_terms,
     random_counties,
+    regression_counties,
     scenario,
     school,
     slot,
@@ -291,6 +293,13 @@ def test_kent_rota_is_proven_optimal_and_the_checker_agrees_from_the_csv(tmp_pat
     assert again.scores == outcome.check.scores
 
 
+def with_corpus(test: Callable[[Scenario], None]) -> Callable[[Scenario], None]:
+    """The fixed regression corpus as explicit examples, run before the random draws every time."""
+    for s in regression_counties():
+        test = example(s)(test)
+    return test
+
+
 @settings(
     max_examples=20,
     deadline=None,
@@ -298,6 +307,7 @@ def test_kent_rota_is_proven_optimal_and_the_checker_agrees_from_the_csv(tmp_pat
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(random_counties())
+@with_corpus
 def test_random_counties_get_a_checked_rota_or_a_reason(s: Scenario) -> None:
     outcome = plan_rota(s, SolveParams(time_limit=10, workers=2, seed=1))
     if outcome.rota is None:
@@ -358,7 +368,9 @@ def test_lift_rota_writes_every_output(tmp_path: Path) -> None:
 def test_lift_rota_explains_an_impossible_year_without_a_traceback(tmp_path: Path) -> None:
     folder = tmp_path / "county"
     crowded = scenario(
-        [group(f"Thanet {k}", attendees=(f"p{k}",)) for k in range(1, 5)], [slot("A")]
+        [group(f"Thanet {k}", attendees=(f"p{k}",)) for k in range(1, 5)],
+        [slot("A")],
+        schools=[school(1, "Thanet 1")],  # a scenario needs a school
     )
     write_scenario(crowded, folder)
     result = CliRunner().invoke(

@@ -95,6 +95,9 @@ def test_rota_xlsx_has_the_meetings_the_week_grid_and_the_score(
     assert book.sheetnames == ["Rota", "Weeks", "Score"]
     assert book["Rota"].max_row == len(rota.meetings) + 1
     assert book["Weeks"]["D1"].value == "Thanet"
+    day, term = book["Rota"]["D2"], book["Rota"]["C2"]
+    assert day.is_date and day.number_format == "dd/mm/yyyy" and type(term.value) is int
+    assert all(ws.freeze_panes == "A2" and ws.auto_filter.ref for ws in book.worksheets)
     assert book["Score"].cell(book["Score"].max_row, 4).value == outcome.objective
     assert (tmp_path / "rota.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

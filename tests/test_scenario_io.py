@@ -148,6 +148,12 @@ RULE_CASES: dict[str, tuple[Damage, str, int | None, str]] = {
         3,
         "first_day",
     ),
+    "dates_in_academic_year": (
+        lambda f: set_cell(f, "terms.csv", 7, "last_day", "2026-09-30"),
+        "terms.csv",
+        7,
+        "last_day",
+    ),
     "districts_known": (
         lambda f: set_cell(f, "schools.csv", 2, "district", "Atlantis"),
         "schools.csv",

@@ -284,6 +284,27 @@ def test_floors_round_up_and_caps_down_to_whole_posts() -> None:
     assert allocation.by_district["Big"].allocated_fte == F(85, 10)
 
 
+def test_a_floor_between_posts_rounds_up_with_no_cap_to_hide_it() -> None:
+    rows = small(("Big", 800, 0.5), ("Tiny", 10, 0.05))
+    allocation = allocate_formula(two_weights(floor_fte=1.45), rows)
+    assert allocation.by_district["Tiny"].allocated_fte == F(3, 2)
+    assert allocation.by_district["Tiny"].held_by == (FLOOR,)
+    assert allocation.by_district["Big"].allocated_fte == F(85, 10)
+    assert check_staffing(allocation, rows) == []
+
+
+def test_the_checker_flags_a_floor_rounded_down() -> None:
+    rows = small(("Big", 800, 0.5), ("Tiny", 10, 0.05))
+    allocation = allocate_formula(two_weights(floor_fte=1.45), rows)
+    districts = tuple(
+        d.model_copy(update={"allocated_fte": d.allocated_fte + (F(-1, 10) if d.district == "Tiny" else F(1, 10))})
+        for d in allocation.districts
+    )
+    rounded_down = allocation.model_copy(update={"districts": districts})
+    problems = check_staffing(rounded_down, rows)
+    assert any("Tiny: 1.4 FTE is below the floor 1.45" in p for p in problems), problems
+
+
 def test_a_district_with_no_baseline_has_no_change_limit() -> None:
     rows = small(("A", 500, 0.5), ("B", 500, 0.5), baselines={"A": 5.0})
     allocation = allocate_formula(two_weights(max_change_pct=0.0), rows)
@@ -596,6 +617,9 @@ def test_sensitivity_gives_each_districts_range_as_each_weight_moves() -> None:
 def test_sensitivity_step_must_be_a_percentage_below_100() -> None:
     with pytest.raises(StaffingError, match="step_pct is 100"):
         staffing_sensitivity(make_scenario(), step_pct=100)
+    with pytest.raises(StaffingError, match="step_pct is 0: expected more than 0"):
+        staffing_sensitivity(make_scenario(), step_pct=0)
+    assert staffing_sensitivity(make_scenario(), step_pct=1).step_pct == 1
 
 
 def test_compare_gives_the_change_per_district_and_pool() -> None:

@@ -11,14 +11,14 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from allocator.io.cells import append_row, csv_value, finish_sheet, unsafe_text
 from allocator.io.scenario_folder import AGREEMENT_COLUMNS
-from allocator.model import Agreement, PlanStatus
+from allocator.model import Agreement, PlannedSupport, PlanStatus, Scenario
 from allocator.model.caseload_result import Assignment, CaseloadPlan, Change, Waiting
 from allocator.model.scenario import Problem, ScenarioError
 
@@ -37,6 +37,8 @@ ASSIGNMENT_COLUMNS = (
 )
 """The contract's columns, then `status` (planned/running/finished) so a rebalance reads it back."""
 REQUIRED_ASSIGNMENT_COLUMNS = ASSIGNMENT_COLUMNS[:7]
+CURRENT_PLAN_COLUMNS = ("case_id", "person_id", "start", "end")
+"""The columns of the scenario format's current_plan.csv (`status` optional, default planned)."""
 UNASSIGNED_COLUMNS = (
     "case_id",
     "reason",
@@ -59,21 +61,13 @@ CHANGE_COLUMNS = (
 _BLANK_MEANS_DEFAULT = {"lac", "priority"}
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 def _write(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(columns))
         writer.writeheader()
         for row in rows:
-            writer.writerow({c: _cell(row.get(c)) for c in columns})
+            writer.writerow({c: csv_value(row.get(c)) for c in columns})
     return path
 
 
@@ -94,7 +88,10 @@ def _read(path: Path, required: Sequence[str]) -> list[tuple[int, dict[str, str]
                 ]
             )
         return [
-            (number, {(k or "").strip(): (v or "").strip() for k, v in row.items() if k})
+            (
+                number,
+                {(k or "").strip(): unsafe_text((v or "").strip()) for k, v in row.items() if k},
+            )
             for number, row in enumerate(reader, start=2)
         ]
 
@@ -211,7 +208,11 @@ def write_heatmaps(outcome: CaseloadOutcome, folder: Path) -> list[Path]:
 
 
 def write_xlsx(outcome: CaseloadOutcome, path: Path, changes: Sequence[Change] = ()) -> Path:
-    """caseload.xlsx: the assignments, waiting cases (and changes) as sheets, for coordinators."""
+    """caseload.xlsx: the assignments, waiting cases (and changes) as sheets, for coordinators.
+
+    The columns of the CSVs; cells typed (numbers as numbers, dates shown dd/mm/yyyy), text never a
+    formula (see `allocator.io.cells`), and a frozen, filtered header row on each sheet.
+    """
     from openpyxl import Workbook
 
     book = Workbook()
@@ -227,9 +228,10 @@ def write_xlsx(outcome: CaseloadOutcome, path: Path, changes: Sequence[Change] =
         assert sheet is not None
         first = False
         sheet.title = title
-        sheet.append(list(columns))
+        append_row(sheet, columns)
         for row in rows:
-            sheet.append([_cell(row.get(c)) for c in columns])
+            append_row(sheet, [row.get(c) for c in columns])
+        finish_sheet(sheet)
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
@@ -281,6 +283,95 @@ def read_assignments(path: Path) -> CaseloadPlan:
     if problems:
         raise ScenarioError(problems)
     return CaseloadPlan(assignments=tuple(assignments))
+
+
+def read_plan(path: Path, scenario: Scenario) -> CaseloadPlan:
+    """A current plan from an assignments.csv, or from a file with the current_plan.csv columns
+    (`case_id, person_id, start, end, status`): then each row's team is its person's, its minutes
+    a week the agreement's, and its travel what the planner counts (travel_minutes.csv, else the
+    estimate), there and back. Unknown cases and people are problems by row and column."""
+    from allocator.caseload_data import travel_table, weekly_travel_minutes
+
+    header = _header(path)
+    if all(c in header for c in REQUIRED_ASSIGNMENT_COLUMNS):
+        return read_assignments(path)
+    problems: list[Problem] = []
+    agreements = {a.case_id: a for a in scenario.agreements}
+    people = scenario.person_by_id
+    table = travel_table(scenario)
+    assignments: list[Assignment] = []
+    seen: set[str] = set()
+    for number, raw in _read(path, CURRENT_PLAN_COLUMNS):
+        data: dict[str, Any] = {c: raw.get(c, "") for c in CURRENT_PLAN_COLUMNS}
+        data["status"] = raw.get("status") or PlanStatus.PLANNED.value
+        try:
+            row = PlannedSupport.model_validate(data)
+        except ValidationError as error:
+            problems.extend(_problems(path.name, number, error, raw))
+            continue
+        agreement, person = agreements.get(row.case_id), people.get(row.person_id)
+        if agreement is None:
+            problems.append(
+                Problem(
+                    file=path.name,
+                    row=number,
+                    column="case_id",
+                    value=row.case_id,
+                    expected="a case_id of agreements.csv",
+                )
+            )
+        elif row.case_id in seen:
+            problems.append(
+                Problem(
+                    file=path.name,
+                    row=number,
+                    column="case_id",
+                    value=row.case_id,
+                    expected="one row per case",
+                )
+            )
+        if person is None:
+            problems.append(
+                Problem(
+                    file=path.name,
+                    row=number,
+                    column="person_id",
+                    value=row.person_id,
+                    expected="a person_id of people.csv",
+                )
+            )
+        seen.add(row.case_id)
+        if agreement is None or person is None:
+            continue
+        school = scenario.school_by_urn[agreement.school_urn]
+        assignments.append(
+            Assignment(
+                case_id=row.case_id,
+                person_id=row.person_id,
+                team=person.team,
+                start=row.start,
+                end=row.end,
+                minutes_per_week=agreement.minutes_per_week,
+                travel_minutes=weekly_travel_minutes(scenario, person, school, table),
+                status=row.status,
+            )
+        )
+    if problems:
+        raise ScenarioError(problems)
+    return CaseloadPlan(assignments=tuple(assignments))
+
+
+def _header(path: Path) -> list[str]:
+    """The column names of a CSV file (a missing file is a problem naming it)."""
+    if not path.is_file():
+        raise ScenarioError([Problem(file=str(path), expected="a CSV file (it does not exist)")])
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            return [h.strip() for h in next(csv.reader(handle), [])]
+    except (UnicodeDecodeError, csv.Error):
+        raise ScenarioError(
+            [Problem(file=path.name, row=1, expected="a UTF-8 CSV file with a header row")]
+        ) from None
 
 
 def read_new_agreements(path: Path) -> list[Agreement]:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from allocator.io.cells import append_row, csv_row, finish_sheet, unsafe_text
 from allocator.model import WEEKDAYS, Problem, Scenario, ScenarioError, week_start
 from allocator.model.rota_result import Meeting, Rota, RuleScore, SchoolWeeks
 
@@ -56,22 +57,25 @@ def write_rota_csv(rota: Rota, path: Path) -> Path:
         writer = csv.writer(handle)
         writer.writerow(ROTA_COLUMNS)
         for m in rota.meetings:
-            writer.writerow(
-                (
-                    m.district,
-                    m.group,
-                    m.half_term,
-                    m.date.isoformat(),
-                    m.weekday,
-                    f"{m.start:%H:%M}",
-                    f"{m.end:%H:%M}",
-                    m.venue,
-                    ";".join(m.attendees),
-                    m.slot,
-                    m.week,
-                )
-            )
+            writer.writerow(csv_row(_meeting_row(m)))
     return path
+
+
+def _meeting_row(m: Meeting) -> tuple[object, ...]:
+    """A meeting's cells in `ROTA_COLUMNS` order (typed: the writers make text safe)."""
+    return (
+        m.district,
+        m.group,
+        m.half_term,
+        m.date,
+        m.weekday,
+        f"{m.start:%H:%M}",
+        f"{m.end:%H:%M}",
+        m.venue,
+        ";".join(m.attendees),
+        m.slot,
+        m.week,
+    )
 
 
 def read_rota_csv(
@@ -94,7 +98,7 @@ def read_rota_csv(
     problems: list[Problem] = []
     drafts: list[tuple[int, dict[str, Any]]] = []
     for index, raw in enumerate(rows, start=2):
-        values = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+        values = {k.strip(): unsafe_text((v or "").strip()) for k, v in raw.items() if k}
         known = scenario is None or values.get("group", "") in scenario.group_by_name
         if skip_unknown_groups and not known:
             continue
@@ -195,36 +199,25 @@ def _fill_weeks(drafts: list[tuple[int, dict[str, Any]]], scenario: Scenario | N
 
 
 def write_rota_xlsx(rota: Rota, path: Path, scores: Sequence[RuleScore] = ()) -> Path:
-    """rota.xlsx: the meetings; a week-by-district grid of which groups meet; the score per rule."""
+    """rota.xlsx: the meetings; a week-by-district grid of which groups meet; the score per rule.
+
+    Cells are typed (dates shown dd/mm/yyyy), text is never a formula (see `allocator.io.cells`), and
+    each sheet has a frozen, filtered header row.
+    """
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment
 
     path.parent.mkdir(parents=True, exist_ok=True)
     book = Workbook()
     sheet = book.active
+    assert sheet is not None
     sheet.title = "Rota"
-    sheet.append(list(ROTA_COLUMNS))
+    append_row(sheet, ROTA_COLUMNS)
     for m in rota.meetings:
-        sheet.append(
-            [
-                m.district,
-                m.group,
-                m.half_term,
-                m.date,
-                m.weekday,
-                f"{m.start:%H:%M}",
-                f"{m.end:%H:%M}",
-                m.venue,
-                ";".join(m.attendees),
-                m.slot,
-                m.week,
-            ]
-        )
-    for cell in sheet["D"][1:]:
-        cell.number_format = "yyyy-mm-dd"
+        append_row(sheet, _meeting_row(m))
     grid = book.create_sheet("Weeks")
     districts = rota.districts
-    grid.append(["half_term", "week", "week of", *districts])
+    append_row(grid, ["half_term", "week", "week of", *districts])
     by_week: dict[tuple[int, int, date], dict[str, list[str]]] = defaultdict(
         lambda: defaultdict(list)
     )
@@ -233,22 +226,18 @@ def write_rota_xlsx(rota: Rota, path: Path, scores: Sequence[RuleScore] = ()) ->
             f"{m.group} ({m.weekday[:3]})"
         )
     for (h, w, monday), cells in sorted(by_week.items()):
-        grid.append([h, w, monday, *("\n".join(cells.get(d, [])) for d in districts)])
-    for cell in grid["C"][1:]:
-        cell.number_format = "yyyy-mm-dd"
+        append_row(grid, [h, w, monday, *("\n".join(cells.get(d, [])) for d in districts)])
     for row in grid.iter_rows(min_row=2):
         for cell in row[3:]:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     if scores:
         score = book.create_sheet("Score")
-        score.append(["rule", "weight", "violation", "penalty"])
+        append_row(score, ["rule", "weight", "violation", "penalty"])
         for s in scores:
-            score.append([s.name, s.weight, s.violation, s.penalty])
-        score.append(["total", None, None, sum(s.penalty for s in scores)])
+            append_row(score, [s.name, s.weight, s.violation, s.penalty])
+        append_row(score, ["total", None, None, sum(s.penalty for s in scores)])
     for ws in book.worksheets:
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        ws.freeze_panes = "A2"
+        finish_sheet(ws)
     book.save(path)
     return path
 

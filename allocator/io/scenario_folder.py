@@ -3,11 +3,16 @@
 Every problem of a folder is collected, not just the first: a missing file or column, a value of the
 wrong form, or a reference to something that does not exist, each named by file, row and column.
 Rows are spreadsheet rows: the header is row 1.
+
+Hostile input is refused the same way, never with a traceback: bytes that are not UTF-8, NUL bytes, an
+empty file, a duplicated column, a row with more or fewer cells than the header, a cell too large for
+the CSV reader, control characters in a cell, and TOML that does not parse or nests too deeply.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -38,10 +43,15 @@ from allocator.model import (
     Unavailability,
     find_problems,
 )
+from allocator.model.base import printable, unsafe_character
 
 SCENARIO_TOML = "scenario.toml"
 STAFFING_TOML = "staffing.toml"
 INDICATOR_EXTRAS = ("baseline_fte", "hi_children", "vi_children", "pi_children")
+TOML_MAX_DEPTH = 8
+"""Tables and arrays nest at most this deep in a TOML file (the format needs three)."""
+SHOWN_CHARS = 80
+"""A value quoted in a problem is cut to this many characters."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,8 @@ class CsvFile:
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
     required_file: bool = True
+    needs_rows: bool = False
+    """Whether the file must hold at least one record below its header."""
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -62,11 +74,17 @@ class CsvFile:
 
 
 FILES: tuple[CsvFile, ...] = (
-    CsvFile("terms.csv", "terms", Term, ("term", "first_day", "last_day")),
+    CsvFile("terms.csv", "terms", Term, ("term", "first_day", "last_day"), needs_rows=True),
     CsvFile(
         "closures.csv", "closures", Closure, ("date", "district", "reason"), required_file=False
     ),
-    CsvFile("districts.csv", "districts", District, ("district", "population", "lat", "lon")),
+    CsvFile(
+        "districts.csv",
+        "districts",
+        District,
+        ("district", "population", "lat", "lon"),
+        needs_rows=True,
+    ),
     CsvFile(
         "special_schools.csv",
         "special_schools",
@@ -80,6 +98,7 @@ FILES: tuple[CsvFile, ...] = (
         "schools",
         School,
         ("urn", "name", "district", "phase", "pupils", "lat", "lon", "lift_group"),
+        needs_rows=True,
     ),
     CsvFile(
         "lift_groups.csv",
@@ -87,6 +106,7 @@ FILES: tuple[CsvFile, ...] = (
         LiftGroup,
         ("group", "district", "kind", "meetings_per_half_term", "attendees"),
         ("slots",),
+        needs_rows=True,
     ),
     CsvFile(
         "meeting_slots.csv",
@@ -94,6 +114,7 @@ FILES: tuple[CsvFile, ...] = (
         MeetingSlot,
         ("district", "weekday", "start", "end", "venue", "case_capacity"),
         ("slot", "meetings_per_week"),
+        needs_rows=True,
     ),
     CsvFile(
         "people.csv",
@@ -109,6 +130,7 @@ FILES: tuple[CsvFile, ...] = (
             "base_lat",
             "base_lon",
         ),
+        needs_rows=True,
     ),
     CsvFile(
         "unavailability.csv",
@@ -165,6 +187,14 @@ class _Reading:
     notes: list[str] = field(default_factory=list)
 
 
+def _shown(value: Any) -> str | None:
+    """A value as quoted in a problem: printable text, cut to `SHOWN_CHARS` characters."""
+    if value is None:
+        return None
+    text = str(value)
+    return printable(text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "...")
+
+
 def _error_problems(
     file: str,
     row: int | None,
@@ -183,22 +213,150 @@ def _error_problems(
                 file=file,
                 row=row,
                 column=column,
-                value=None if value is None else str(value),
+                value=_shown(value),
                 expected=message,
             )
         )
     return problems
 
 
-def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        header = [h.strip() for h in (reader.fieldnames or [])]
-        rows = [
-            {(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
-            for row in reader
-        ]
+def _read_text(path: Path, name: str, out: _Reading, *, table: bool = True) -> str | None:
+    """The file as text, or None with a problem: unreadable, not UTF-8, NUL bytes, or empty."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        out.problems.append(Problem(file=name, expected=f"a readable file ({error.strerror})"))
+        return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        out.problems.append(
+            Problem(file=name, expected="UTF-8 text (this file is UTF-16; save it as CSV UTF-8)")
+        )
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        byte = data[error.start : error.start + 1].hex()
+        out.problems.append(
+            Problem(
+                file=name,
+                expected=f"UTF-8 text (byte 0x{byte} on line {line} is not UTF-8; "
+                "save the file as CSV UTF-8)",
+            )
+        )
+        return None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        out.problems.append(
+            Problem(file=name, expected=f"a text file (line {line} holds a NUL byte)")
+        )
+        return None
+    if not text.strip():
+        if table:
+            expected, row = "a header row naming the columns (the file is empty)", 1
+        else:
+            expected, row = "TOML settings (the file is empty)", None
+        out.problems.append(Problem(file=name, row=row, expected=expected))
+        return None
+    return text
+
+
+def _read_csv(
+    path: Path, name: str, out: _Reading
+) -> tuple[list[str], list[tuple[int, dict[str, str]]]] | None:
+    """The header and the (spreadsheet row, cells) of each record, or None if the file is refused.
+
+    Refuses, with a problem each: a duplicated or unsafe column name, a row with more or fewer cells
+    than the header, a control character in a cell, and anything the CSV reader cannot parse. A row
+    with a bad cell is left out of the records (its other cells are not checked further).
+    """
+    text = _read_text(path, name, out)
+    if text is None:
+        return None
+    before = len(out.problems)
+    number = 0  # the last row read; a CSV error is in the row after it
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = [h.strip() for h in next(reader, [])]
+        number = 1
+        _check_header(name, header, out)
+        if len(out.problems) > before:
+            return None
+        rows: list[tuple[int, dict[str, str]]] = []
+        for number, cells in enumerate(reader, start=2):
+            if not cells:
+                continue  # a blank line
+            if _check_row(name, number, header, cells, out):
+                rows.append(
+                    (number, {h: c.strip() for h, c in zip(header, cells, strict=False) if h})
+                )
+    except csv.Error as error:
+        out.problems.append(
+            Problem(file=name, row=number + 1, expected=f"a well-formed CSV row ({error})")
+        )
+        return None
     return header, rows
+
+
+def _check_header(name: str, header: list[str], out: _Reading) -> None:
+    seen: dict[str, int] = {}
+    for index, column in enumerate(header, start=1):
+        found = unsafe_character(column)
+        if found is not None:
+            out.problems.append(
+                Problem(
+                    file=name,
+                    row=1,
+                    column=_shown(column),
+                    expected=f"a column name without control characters (found {found})",
+                )
+            )
+            continue
+        key = column.casefold()
+        if not key:
+            continue  # an unnamed column (e.g. a trailing comma) is ignored
+        if key in seen:
+            out.problems.append(
+                Problem(
+                    file=name,
+                    row=1,
+                    column=_shown(column),
+                    expected=f"each column once (column {index} repeats column {seen[key]}); "
+                    "remove or rename one of them",
+                )
+            )
+        else:
+            seen[key] = index
+
+
+def _check_row(name: str, number: int, header: list[str], cells: list[str], out: _Reading) -> bool:
+    """Whether a record's cells are usable: as many as the header, none with a control character."""
+    ok = True
+    extra = cells[len(header) :]
+    if len(cells) < len(header) or any(c.strip() for c in extra):
+        out.problems.append(
+            Problem(
+                file=name,
+                row=number,
+                value=f"{len(cells)} cells",
+                expected=f"{len(header)} cells, one for each column of the header",
+            )
+        )
+        ok = False
+    for column, cell in zip(header, cells, strict=False):
+        found = unsafe_character(cell)
+        if found is not None:
+            out.problems.append(
+                Problem(
+                    file=name,
+                    row=number,
+                    column=_shown(column) or None,
+                    value=_shown(cell),
+                    expected=f"text without control or bidirectional characters (found {found})",
+                )
+            )
+            ok = False
+    return ok
 
 
 def _read_entities(folder: Path, spec: CsvFile, out: _Reading) -> None:
@@ -213,7 +371,10 @@ def _read_entities(folder: Path, spec: CsvFile, out: _Reading) -> None:
                 )
             )
         return
-    header, rows = _read_csv(path)
+    read = _read_csv(path, spec.name, out)
+    if read is None:
+        return
+    header, rows = read
     missing = [c for c in spec.required if c not in header]
     for column in missing:
         out.problems.append(
@@ -226,8 +387,12 @@ def _read_entities(folder: Path, spec: CsvFile, out: _Reading) -> None:
         )
     if missing:
         return
+    if spec.needs_rows and not rows:
+        out.problems.append(
+            Problem(file=spec.name, row=2, expected="at least one row below the header")
+        )
     records, kept = [], []
-    for number, raw in enumerate(rows, start=2):
+    for number, raw in rows:
         data = _row_data(spec, raw)
         try:
             records.append(spec.entity.model_validate(data))
@@ -270,7 +435,10 @@ def _read_indicators(folder: Path, out: _Reading) -> None:
     out.fields["indicators"] = ()
     if not path.exists():
         return
-    header, rows = _read_csv(path)
+    read = _read_csv(path, INDICATORS_FILE, out)
+    if read is None:
+        return
+    header, rows = read
     if "district" not in header:
         out.problems.append(
             Problem(
@@ -282,7 +450,7 @@ def _read_indicators(folder: Path, out: _Reading) -> None:
         )
         return
     records, kept = [], []
-    for number, raw in enumerate(rows, start=2):
+    for number, raw in rows:
         data: dict[str, Any] = {"district": raw.get("district", "")}
         data.update({k: raw[k] for k in INDICATOR_EXTRAS if raw.get(k, "") != ""})
         data["indicators"] = {
@@ -301,10 +469,23 @@ def _read_toml(folder: Path, name: str, model: type[BaseModel], out: _Reading) -
     path = folder / name
     if not path.exists():
         return None
+    text = _read_text(path, name, out, table=False)
+    if text is None:
+        return None
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         out.problems.append(Problem(file=name, expected=f"valid TOML ({error})"))
+        return None
+    except RecursionError:
+        out.problems.append(
+            Problem(file=name, expected=f"TOML nested at most {TOML_MAX_DEPTH} levels deep")
+        )
+        return None
+    if _depth(data) > TOML_MAX_DEPTH:
+        out.problems.append(
+            Problem(file=name, expected=f"TOML nested at most {TOML_MAX_DEPTH} levels deep")
+        )
         return None
     try:
         return model.model_validate(data)
@@ -316,12 +497,32 @@ def _read_toml(folder: Path, name: str, model: type[BaseModel], out: _Reading) -
             out.problems.append(
                 Problem(
                     file=name,
-                    column=column,
-                    value=None if value is None else str(value),
+                    column=_shown(column),
+                    value=_shown(value),
                     expected=err["msg"].removeprefix("Value error, "),
                 )
             )
         return None
+
+
+def _depth(data: Any) -> int:
+    """How deep tables and arrays nest in parsed TOML (a scalar is 0), without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, Mapping):
+            children: Iterable[Any] = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            deepest = max(deepest, depth)
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > TOML_MAX_DEPTH:
+            break
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -355,14 +556,18 @@ def read_scenario_with_notes(folder: Path) -> tuple[Scenario, list[str]]:
     _read_indicators(folder, out)
     for path in sorted(folder.iterdir()):
         if path.is_file() and path.name not in KNOWN_FILES and path.suffix in {".csv", ".toml"}:
-            out.notes.append(f"{path.name} is not part of the scenario format and was ignored")
+            name = _shown(path.name)
+            out.notes.append(f"{name} is not part of the scenario format and was ignored")
     fields = dict(out.fields, settings=settings, staffing=staffing)
     if settings is not None:
         partial = Scenario.model_construct(**fields)
         out.problems.extend(find_problems(partial, out.rows))
     if out.problems:
         raise ScenarioError(out.problems)
-    return Scenario.model_validate(fields), out.notes
+    try:
+        return Scenario.model_validate(fields), out.notes
+    except ValidationError as error:  # every rule ran above; this is a safety net
+        raise ScenarioError(_error_problems(str(folder.name), None, error, {})) from None
 
 
 def read_scenario(folder: Path) -> Scenario:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import csv
 import tomllib
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from allocator.io.cells import csv_row
 from allocator.model.scenario import Problem, ScenarioError
 from allocator.model.staffing import StaffingSettings
 from allocator.model.staffing_result import (
@@ -48,12 +50,18 @@ QUOTA_PLACES = 3
 
 
 def _write(path: Path, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Path:
+    """A CSV whose text cells are made safe for spreadsheets (`allocator.io.cells`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerow(csv_row(columns))
+        writer.writerows(csv_row(row) for row in rows)
     return path
+
+
+def _fte(value: Fraction, places: int = 3) -> Decimal:
+    """An FTE as `format_fte` writes it, kept a number (so `-0.5` is not quoted as text)."""
+    return Decimal(format_fte(value, places))
 
 
 def write_staffing_csv(allocation: StaffingAllocation, path: Path) -> Path:
@@ -65,12 +73,12 @@ def write_staffing_csv(allocation: StaffingAllocation, path: Path) -> Path:
         (
             (
                 d.district,
-                format_fte(d.quota_fte, QUOTA_PLACES),
-                format_fte(d.allocated_fte, places),
-                format_fte(d.baseline_fte, places + 2),
-                format_fte(d.change_fte, places + 2),
+                _fte(d.quota_fte, QUOTA_PLACES),
+                _fte(d.allocated_fte, places),
+                _fte(d.baseline_fte, places + 2),
+                _fte(d.change_fte, places + 2),
                 ";".join(rule.value for rule in d.held_by),
-                format_fte(d.constrained_quota_fte, QUOTA_PLACES),
+                _fte(d.constrained_quota_fte, QUOTA_PLACES),
             )
             for d in allocation.districts
         ),
@@ -88,8 +96,8 @@ def write_pools_csv(allocation: StaffingAllocation, path: Path) -> Path:
                 r.pool,
                 r.district,
                 r.children,
-                format_fte(r.quota_fte, QUOTA_PLACES),
-                format_fte(r.allocated_fte, places),
+                _fte(r.quota_fte, QUOTA_PLACES),
+                _fte(r.allocated_fte, places),
             )
             for r in allocation.pools
         ),
@@ -104,9 +112,9 @@ def write_sensitivity_csv(sensitivity: StaffingSensitivity, path: Path) -> Path:
         (
             (
                 r.district,
-                format_fte(r.allocated_fte),
-                format_fte(r.low_fte),
-                format_fte(r.high_fte),
+                _fte(r.allocated_fte),
+                _fte(r.low_fte),
+                _fte(r.high_fte),
                 r.low_when,
                 r.high_when,
             )
@@ -124,11 +132,11 @@ def write_comparison_csv(comparison: StaffingComparison, path: Path) -> Path:
             (
                 r.district,
                 r.pool,
-                format_fte(r.quota_a, QUOTA_PLACES),
-                format_fte(r.allocated_a),
-                format_fte(r.quota_b, QUOTA_PLACES),
-                format_fte(r.allocated_b),
-                format_fte(r.change_fte),
+                _fte(r.quota_a, QUOTA_PLACES),
+                _fte(r.allocated_a),
+                _fte(r.quota_b, QUOTA_PLACES),
+                _fte(r.allocated_b),
+                _fte(r.change_fte),
             )
             for r in comparison.rows
         ),

@@ -7,7 +7,15 @@ from datetime import date, time
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+)
 
 T = TypeVar("T", date, time)
 
@@ -64,6 +72,46 @@ def not_before(value: T, info: ValidationInfo, other: str) -> T:
     return value
 
 
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f"  # C0 and C1 control characters (Cc), tab, CR and LF included
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # bidirectional controls (Cf)
+    "\u2028\u2029\ufeff"  # line and paragraph separators, a byte-order mark inside text
+    "\ud800-\udfff]"  # lone surrogates
+)
+
+
+def unsafe_character(text: str) -> str | None:
+    """The first control, bidirectional or separator character of `text` as `U+XXXX`, or None."""
+    match = _UNSAFE.search(text)
+    return None if match is None else f"U+{ord(match.group()):04X}"
+
+
+def printable(text: str) -> str:
+    """`text` with each control, bidirectional or separator character written as `<U+XXXX>`."""
+    return _UNSAFE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
+
+def check_text(value: str) -> str:
+    """Refuse text holding a control character (a name must print as it reads)."""
+    found = unsafe_character(value)
+    if found is not None:
+        raise ValueError(
+            f"text without control or bidirectional characters (found {found}); retype the value"
+        )
+    return value
+
+
+FIRST_DATE = date(2000, 1, 1)
+LAST_DATE = date(2099, 12, 31)
+
+
+def check_date(value: date) -> date:
+    """Refuse a date outside 2000-2099 (the scenario's year narrows this further)."""
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"a date from {FIRST_DATE} to {LAST_DATE}")
+    return value
+
+
 def _join(values: tuple[Any, ...]) -> str:
     return ";".join(str(v) for v in values)
 
@@ -81,8 +129,15 @@ def parse_hhmm(value: Any) -> Any:
     return value
 
 
+Text = Annotated[str, Field(max_length=1000), AfterValidator(check_text)]
+"""Free text of a file: at most 1,000 characters, no control or bidirectional characters."""
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(check_text)]
+"""A name: 1 to 200 characters, no control or bidirectional characters."""
+Day = Annotated[date, AfterValidator(check_date)]
+"""A calendar date from 2000 to 2099."""
+
 StrList = Annotated[
-    tuple[str, ...], BeforeValidator(split_list), PlainSerializer(_join, return_type=str)
+    tuple[Name, ...], BeforeValidator(split_list), PlainSerializer(_join, return_type=str)
 ]
 NeedList = Annotated[
     tuple[NeedType, ...], BeforeValidator(split_list), PlainSerializer(_join, return_type=str)
@@ -97,6 +152,9 @@ HHMM = Annotated[
     BeforeValidator(parse_hhmm),
     PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str),
 ]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Latitude = Annotated[float, Field(ge=-90, le=90)]
-Longitude = Annotated[float, Field(ge=-180, le=180)]
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+Urn = Annotated[int, Field(ge=1, le=999_999)]
+"""A school's unique reference number: UK URNs have six digits (Kent's run 900000 to 999999)."""
+Count = Annotated[int, Field(ge=0, le=1_000_000)]
+"""A count of children or pupils."""

@@ -10,7 +10,7 @@ from typing import Annotated
 import holidays
 from pydantic import Field, ValidationInfo, field_validator
 
-from allocator.model.base import Frozen, Name, not_before
+from allocator.model.base import Day, Frozen, Name, not_before
 
 HalfTerm = Annotated[int, Field(ge=1, le=6)]
 
@@ -19,8 +19,8 @@ class Term(Frozen):
     """One of the six terms of the year; Kent's terms are the half-terms a LIFT group meets in."""
 
     term: HalfTerm
-    first_day: date
-    last_day: date
+    first_day: Day
+    last_day: Day
 
     @field_validator("last_day")
     @classmethod
@@ -37,8 +37,8 @@ class Term(Frozen):
 class Closure(Frozen):
     """A day a district (blank: every district) holds no meetings and gives no support, e.g. INSET."""
 
-    date: date
-    district: str | None = None
+    date: Day
+    district: Name | None = None
     reason: Name = "closure"
 
     def applies_to(self, district: str) -> bool:

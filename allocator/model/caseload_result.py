@@ -5,12 +5,12 @@ start it sooner, the changes a rebalance makes, and the figures coordinators rea
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import Field
 
 from allocator.model.base import Frozen, Name
-from allocator.model.cases import CaseId, PlanStatus
+from allocator.model.cases import CaseId, PlannedSupport, PlanStatus
 
 Minutes = Annotated[int, Field(ge=0)]
 
@@ -29,6 +29,24 @@ class Assignment(Frozen):
     travel_minutes: Minutes
     """Travel for the weekly visit, there and back."""
     status: PlanStatus = PlanStatus.PLANNED
+
+
+Support = TypeVar("Support", PlannedSupport, Assignment)
+
+
+def withdraw(row: Support, on: date, today: date | None) -> Support | None:
+    """A case's support once its consent is `no`, withdrawn on `on`.
+
+    Finished and already withdrawn support stays as it is (history). Support that has begun by `on`
+    (running, or with `today` planned to start before it) stops: status `withdrawn`, ending on `on` at
+    the latest. Support not yet begun is dropped (None).
+    """
+    if row.status in (PlanStatus.FINISHED, PlanStatus.WITHDRAWN):
+        return row
+    begun = row.status == PlanStatus.RUNNING or (today is not None and row.start < today)
+    if not begun or row.start > on:
+        return None
+    return row.model_copy(update={"status": PlanStatus.WITHDRAWN, "end": min(row.end, on)})
 
 
 class Help(Frozen):

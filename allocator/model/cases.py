@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_serializer, model_validator
 
-from allocator.model.base import Frozen, NeedType, YesNo, not_before
+from allocator.model.base import Day, Frozen, Name, NeedType, Text, Urn, YesNo, not_before
 
 CaseId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 """A pseudonymous case reference: letters, digits, `_`, `.` and `-` only, so a name cannot fit."""
@@ -33,7 +33,7 @@ class Consent(Frozen):
     """Parental consent: `yes`, `no` (kept on record, never planned) or `exception: <why>`."""
 
     kind: Literal["yes", "no", "exception"]
-    reason: str = ""
+    reason: Text = ""
 
     @model_validator(mode="before")
     @classmethod
@@ -70,12 +70,12 @@ class Agreement(Frozen):
     """Support agreed at a LIFT meeting for one child's case (pseudonymous)."""
 
     case_id: CaseId
-    school_urn: Annotated[int, Field(gt=0)]
+    school_urn: Urn
     need_type: NeedType
     sen_stage: SenStage
     lac: YesNo = False
     consent: Consent
-    agreed_on: date
+    agreed_on: Day
     minutes_per_week: Annotated[int, Field(gt=0, le=1200)]
     weeks: Annotated[int, Field(gt=0, le=60)]
     priority: Annotated[int, Field(ge=1, le=3)] = 3
@@ -92,15 +92,21 @@ class PlanStatus(StrEnum):
     PLANNED = "planned"
     RUNNING = "running"
     FINISHED = "finished"
+    WITHDRAWN = "withdrawn"
+    """Stopped because consent was withdrawn: `end` is the day it stopped (kept like finished)."""
+
+
+CONSENT_WITHDRAWN = "consent withdrawn"
+"""The reason given wherever support stops or is dropped because consent became `no`."""
 
 
 class PlannedSupport(Frozen):
     """A row of the current plan: who supports a case from when to when."""
 
     case_id: CaseId
-    person_id: str
-    start: date
-    end: date
+    person_id: Name
+    start: Day
+    end: Day
     status: PlanStatus = PlanStatus.PLANNED
 
     @field_validator("end")

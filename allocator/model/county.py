@@ -17,6 +17,8 @@ from allocator.model.base import (
     Name,
     NeedList,
     StrList,
+    Text,
+    Urn,
 )
 
 
@@ -24,7 +26,7 @@ class District(Frozen):
     """One of the county's districts, each with its own LIFT."""
 
     district: Name
-    population: Annotated[int, Field(ge=0)]
+    population: Annotated[int, Field(ge=0, le=100_000_000)]
     lat: Latitude
     lon: Longitude
 
@@ -43,7 +45,7 @@ class SpecialSchool(Frozen):
     district: Name
     role: SpecialRole
     need_types: NeedList
-    note: str = ""
+    note: Text = ""
 
 
 class Phase(StrEnum):
@@ -60,14 +62,14 @@ class Phase(StrEnum):
 class School(Frozen):
     """A school or early-years setting, in one district and (usually) one LIFT group."""
 
-    urn: Annotated[int, Field(gt=0)]
+    urn: Urn
     name: Name
     district: Name
     phase: Phase
-    pupils: Annotated[int, Field(ge=0)]
+    pupils: Annotated[int, Field(ge=0, le=20_000)]
     lat: Latitude
     lon: Longitude
-    lift_group: str | None = None
+    lift_group: Name | None = None
 
 
 class GroupKind(StrEnum):
@@ -99,7 +101,7 @@ class MeetingSlot(Frozen):
     start: HHMM
     end: HHMM
     venue: Name
-    case_capacity: Annotated[int, Field(ge=0)] = 8
+    case_capacity: Annotated[int, Field(ge=0, le=100)] = 8
     meetings_per_week: Annotated[int, Field(ge=1, le=5)] = 1
 
     @field_validator("end")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from allocator.model.base import Frozen, Latitude, Longitude, Name, NeedList, not_before
+from allocator.model.base import Day, Frozen, Latitude, Longitude, Name, NeedList, Urn, not_before
 
 
 class Role(StrEnum):
@@ -41,9 +41,9 @@ class Unavailability(Frozen):
     """Days a person cannot attend meetings or give support (inclusive)."""
 
     person_id: Name
-    first_day: date
-    last_day: date
-    reason: str = "leave"
+    first_day: Day
+    last_day: Day
+    reason: Name = "leave"
 
     @field_validator("last_day")
     @classmethod
@@ -59,5 +59,5 @@ class TravelTime(Frozen):
     """Minutes of travel each way between a person's base and a school."""
 
     person_id: Name
-    school_urn: Annotated[int, Field(gt=0)]
+    school_urn: Urn
     minutes: Annotated[int, Field(ge=0, le=600)]

@@ -27,7 +27,7 @@ from allocator.model.county import (
     SpecialSchool,
 )
 from allocator.model.people import Person, TravelTime, Unavailability
-from allocator.model.settings import ScenarioSettings
+from allocator.model.settings import ScenarioSettings, year_bounds
 from allocator.model.staffing import DistrictIndicators, StaffingSettings
 
 
@@ -275,6 +275,41 @@ def six_terms_in_order(ctx: _Ctx) -> Iterator[Problem]:
             yield ctx.problem(
                 "terms.csv", i, "first_day", after.first_day, f"a day after term {before.term} ends"
             )
+
+
+@rule
+def dates_in_academic_year(ctx: _Ctx) -> Iterator[Problem]:
+    """Terms lie in the academic year (1 September to 31 August); other dates within a year of it."""
+    try:
+        first, last = year_bounds(ctx.s.settings.academic_year)
+    except ValueError:
+        return  # scenario.toml's own check has reported the year
+    year = ctx.s.settings.academic_year
+    for i, term in enumerate(ctx.s.terms):
+        for column in ("first_day", "last_day"):
+            day = getattr(term, column)
+            if not first <= day <= last:
+                yield ctx.problem(
+                    "terms.csv",
+                    i,
+                    column,
+                    day,
+                    f"a day of the academic year {year} ({first} to {last})",
+                )
+    low, high = first.replace(year=first.year - 1), last.replace(year=last.year + 1)
+    expected = f"a date within a year of the academic year {year} ({low} to {high})"
+    sources: tuple[tuple[str, Sequence[Any], tuple[str, ...]], ...] = (
+        ("closures.csv", ctx.s.closures, ("date",)),
+        ("unavailability.csv", ctx.s.unavailability, ("first_day", "last_day")),
+        ("agreements.csv", ctx.s.agreements, ("agreed_on",)),
+        ("current_plan.csv", ctx.s.current_plan, ("start", "end")),
+    )
+    for file, items, columns in sources:
+        for i, item in enumerate(items):
+            for column in columns:
+                day = getattr(item, column)
+                if not low <= day <= high:
+                    yield ctx.problem(file, i, column, day, expected)
 
 
 def _known_district(

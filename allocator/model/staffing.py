@@ -6,22 +6,24 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from allocator.model.base import Frozen, Name
+from allocator.model.base import Count, Frozen, Name
 
 ApportionmentMethod = Literal["hamilton", "webster", "dhondt", "huntington_hill", "adams"]
-NonNegative = Annotated[float, Field(ge=0)]
+NonNegative = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
+"""A finite number from 0 to a billion."""
+Percent = Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)]
 
 
 class HighIncidenceFormula(Frozen):
     """How the county's high-incidence FTE is shared out over districts."""
 
-    total_fte: Annotated[float, Field(gt=0)]
+    total_fte: Annotated[float, Field(gt=0, le=100_000, allow_inf_nan=False)]
     method: ApportionmentMethod = "webster"
-    granularity: Annotated[float, Field(gt=0)] = 0.1
+    granularity: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 0.1
     floor_fte: NonNegative = 0.0
     cap_fte: NonNegative | None = None
-    max_change_pct: NonNegative | None = None
-    weights: dict[str, NonNegative]
+    max_change_pct: Percent | None = None
+    weights: dict[Name, NonNegative]
 
     @model_validator(mode="after")
     def _weights(self) -> HighIncidenceFormula:
@@ -38,15 +40,15 @@ class StaffingSettings(Frozen):
     """`staffing.toml`: the high-incidence formula and the county pools' FTE."""
 
     high_incidence: HighIncidenceFormula
-    pools: dict[str, NonNegative] = Field(default_factory=dict)
+    pools: dict[Name, NonNegative] = Field(default_factory=dict)
 
 
 class DistrictIndicators(Frozen):
     """A district's formula indicators (any named columns) and sensory-impairment counts."""
 
     district: Name
-    indicators: dict[str, NonNegative]
+    indicators: dict[Name, NonNegative]
     baseline_fte: NonNegative = 0.0
-    hi_children: Annotated[int, Field(ge=0)] = 0
-    vi_children: Annotated[int, Field(ge=0)] = 0
-    pi_children: Annotated[int, Field(ge=0)] = 0
+    hi_children: Count = 0
+    vi_children: Count = 0
+    pi_children: Count = 0

@@ -34,7 +34,8 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """A person who signs in with a bearer token (stored only as its SHA-256)."""
+    """A person who signs in with a bearer token (stored only as its SHA-256) until it expires or
+    is revoked."""
 
     __tablename__ = "users"
 
@@ -44,7 +45,13 @@ class User(Base):
     district: Mapped[str | None] = mapped_column(String(NAME))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    """False once revoked."""
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    """The token answers 401 from this time on (UTC)."""
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    """When the token last signed a request in (to the hour, to keep reads free of writes)."""
 
 
 class ScenarioRow(Base):
@@ -80,7 +87,9 @@ class AgreementRow(Base):
     need_type: Mapped[str] = mapped_column(String(8))
     sen_stage: Mapped[str] = mapped_column(String(16))
     lac: Mapped[bool] = mapped_column(Boolean, default=False)
-    consent: Mapped[str] = mapped_column(String(600))
+    consent: Mapped[str] = mapped_column(Text)
+    """`yes`, `no` or `exception: <why>`: as long as the scenario format allows (PostgreSQL enforces
+    a VARCHAR's length, SQLite does not)."""
     agreed_on: Mapped[date] = mapped_column(Date)
     minutes_per_week: Mapped[int] = mapped_column(Integer)
     weeks: Mapped[int] = mapped_column(Integer)

@@ -14,6 +14,7 @@ from api.deps import CacheDep, CurrentUser, Planner, ScenarioDep, Scope, ScopeDe
 from api.errors import FieldError, Unprocessable, field_error, responses
 from api.schemas.agreements import AgreementClose, AgreementIn, AgreementOut, AgreementUpdate
 from api.services.agreements import add_agreement, district_of, domain
+from api.services.caseload import withdraw_consent
 from api.store import AGREEMENT_FIELDS, CLOSED, OPEN, to_agreement
 
 router = APIRouter(
@@ -94,8 +95,12 @@ def update_agreement(
     scope: ScopeDep,
     user: Planner,
 ) -> AgreementRow:
-    """Change fields of an open case; the audit log keeps what changed from what."""
+    """Change fields of an open case; the audit log keeps what changed from what.
+
+    Consent `no` takes effect at once, in the same transaction: in the plan in use, support not yet
+    begun is dropped and support that has begun stops today, with the reason "consent withdrawn"."""
     row = _get(session, scenario.id, case_id, scope)
+    district_before = row.district
     if row.status != OPEN:
         raise HTTPException(409, f"case {case_id} is closed")
     changes = body.model_dump(exclude_unset=True)
@@ -120,6 +125,8 @@ def update_agreement(
                 row, name, after[name] if name in {"need_type", "sen_stage", "consent"} else value
             )
     audit.record(session, user, "agreement.update", "agreement", case_id, scenario.id, diff)
+    if not updated.consent.plannable:
+        withdraw_consent(session, scenario.id, case_id, district_before, user)
     session.commit()
     return row
 

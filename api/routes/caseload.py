@@ -47,10 +47,12 @@ from api.services.agreements import add_agreement
 from api.services.caseload import (
     analysis_out,
     assignment_out,
+    cases_without_consent,
     current_rows,
     newest_changes,
     person_loads,
     rule_descriptions,
+    split_waiting,
     to_change,
     to_plan,
     waiting_out,
@@ -155,6 +157,7 @@ def caseload(
     }
     held = {a.case_id for a in assignments} | {w.case_id for w in waiting}
     pools = [p.value for p in base.pools]
+    waiting, without_consent = split_waiting(waiting, cases_without_consent(session, scenario.id))
     return CaseloadOut(
         scenario_id=scenario.id,
         sources=[
@@ -166,6 +169,7 @@ def caseload(
         people=person_loads(base, scope, assignments) if sources else [],
         changes=[ChangeOut.model_validate(c) for c in newest_changes(session, sources, districts)],
         not_in_plan=sorted(open_case_ids(session, scenario.id, districts) - held),
+        without_consent=[waiting_out(w, pools) for w in without_consent],
     )
 
 
@@ -177,14 +181,15 @@ def caseload_analysis(
     user: CurrentUser,
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> list[CaseloadAnalysisOut]:
-    """The newest plans touching your districts: each rule's penalty, the checker's figures."""
+    """The newest plans touching your districts: each rule's penalty, the checker's figures (for a
+    plan that also covers districts you do not see, your districts' counts only: `scoped`)."""
     described = rule_descriptions()
     found: list[CaseloadAnalysisOut] = []
     for plan in session.scalars(
         select(PlanRow).where(PlanRow.scenario_id == scenario.id).order_by(PlanRow.id.desc())
     ):
         if any(d in scope.districts for d in plan.districts):
-            found.append(analysis_out(plan, described))
+            found.append(analysis_out(plan, described, scope))
         if len(found) >= limit:
             break
     return found

@@ -44,19 +44,41 @@ def _sees(user: User, job: JobRow) -> bool:
     return user.district is None or job.district == user.district
 
 
+def _own_model(session: SessionDep, job: JobRow, district: str) -> bool:
+    """Whether the job's model covered `district` alone: a district's caseload plan, or a rota
+    that, once solved, binds no other district. A rebalance is always planned on the county."""
+    if job.district != district:
+        return False
+    if job.kind == "caseload_plan":
+        return True
+    if job.kind == "rota" and job.result_id is not None:
+        rota = session.get(RotaRow, job.result_id)
+        return rota is not None and set(rota.districts) <= {district}
+    return False
+
+
+def job_out(session: SessionDep, user: User, job: JobRow) -> JobOut:
+    """A job for `user`: the solver's objective and bound are county figures when the model also
+    covered other districts, so a user of one district gets them only for a model of theirs alone."""
+    out = JobOut.model_validate(job)
+    if user.district is None or _own_model(session, job, user.district):
+        return out
+    return out.model_copy(update={"objective": None, "best_bound": None})
+
+
 @router.get("", response_model=list[JobOut])
-def list_jobs(session: SessionDep, user: CurrentUser) -> list[JobRow]:
+def list_jobs(session: SessionDep, user: CurrentUser) -> list[JobOut]:
     """The newest jobs you can see (a coordinator's: their district's)."""
     query = select(JobRow).order_by(JobRow.created_at.desc()).limit(50)
     if user.district is not None:
         query = query.where(JobRow.district == user.district)
-    return list(session.scalars(query))
+    return [job_out(session, user, job) for job in session.scalars(query)]
 
 
 @router.get("/{job_id}", response_model=JobOut, responses=responses(404))
-def get_job(job_id: JobId, session: SessionDep, user: CurrentUser) -> JobRow:
+def get_job(job_id: JobId, session: SessionDep, user: CurrentUser) -> JobOut:
     """A job's status and progress (poll this while it runs)."""
-    return _visible(session, user, job_id)
+    return job_out(session, user, _visible(session, user, job_id))
 
 
 @router.get("/{job_id}/result", response_model=JobResultOut, responses=responses(404, 409))
@@ -70,7 +92,7 @@ def job_result(job_id: JobId, session: SessionDep, user: CurrentUser) -> JobResu
     if scenario is None:
         raise HTTPException(404, f"job {job_id} not found")
     scope = scope_of(user, scenario)
-    out = JobResultOut(job=JobOut.model_validate(job))
+    out = JobResultOut(job=job_out(session, user, job))
     if job.kind == "rota":
         rota = session.get(RotaRow, job.result_id)
         if rota is None:
@@ -83,7 +105,7 @@ def job_result(job_id: JobId, session: SessionDep, user: CurrentUser) -> JobResu
 
 
 @router.post("/{job_id}/cancel", response_model=JobOut, responses=responses(403, 404, 409))
-def cancel_job(job_id: JobId, session: SessionDep, jobs: JobsDep, user: Planner) -> JobRow:
+def cancel_job(job_id: JobId, session: SessionDep, jobs: JobsDep, user: Planner) -> JobOut:
     """Cancel a queued or running job; nothing of it is saved."""
     job = _visible(session, user, job_id)
     if not jobs.cancel(job_id):
@@ -91,4 +113,4 @@ def cancel_job(job_id: JobId, session: SessionDep, jobs: JobsDep, user: Planner)
     audit.record(session, user, "job.cancel", "job", job_id, job.scenario_id)
     session.commit()
     session.refresh(job)
-    return job
+    return job_out(session, user, job)

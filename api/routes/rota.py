@@ -161,13 +161,15 @@ def _rota_in_use(session: SessionDep, scenario_id: int, districts: tuple[str, ..
 
 
 def _scores(session: SessionDep, scenario_id: int, districts: tuple[str, ...]) -> list[RuleScore]:
-    """The newest rota's rule scores, when one rota holds every district asked for."""
+    """The newest rota's rule scores, when one rota holds every district asked for and no other
+    (its scores are totals over every district it covers)."""
     sources, _ = current_meetings(session, scenario_id, districts)
     if len(set(sources.values())) != 1:
         return []
     row = session.get(RotaRow, next(iter(sources.values())))
-    breakdown = row.summary.get("breakdown", []) if row is not None else []
-    return [RuleScore.model_validate(b) for b in breakdown]
+    if row is None or not set(row.districts) <= set(districts):
+        return []
+    return [RuleScore.model_validate(b) for b in row.summary.get("breakdown", [])]
 
 
 def _file(data: bytes, media_type: str, name: str) -> Response:

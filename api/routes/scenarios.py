@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, HTTPException, Query, UploadFile
 from sqlalchemy import func, select
 
-from allocator.model import ScenarioError
+from allocator.model import Scenario, ScenarioError
 from allocator.summary import district_summary
 from api import audit
 from api.db.models import AgreementRow, ScenarioRow
@@ -31,8 +31,9 @@ from api.schemas.scenarios import (
     SchoolOut,
     ValidationOut,
 )
+from api.settings import Settings
 from api.store import OPEN, save_scenario
-from api.uploads import BadUpload, Upload, read_upload
+from api.uploads import BadUpload, Limits, Upload, read_upload
 
 router = APIRouter(prefix="/api/scenarios", tags=["scenarios"], responses=responses(401))
 
@@ -42,8 +43,19 @@ Files = Annotated[
 ]
 
 
-async def _uploads(files: list[UploadFile]) -> list[Upload]:
-    return [Upload(name=f.filename or "", data=await f.read()) for f in files]
+def _read(files: list[UploadFile], settings: Settings) -> tuple[Scenario, list[str]]:
+    """The uploaded scenario, read in the calling thread (routes using it are plain `def`, so
+    unzipping and parsing run in the thread pool, never on the event loop)."""
+    uploads = [Upload(name=f.filename or "", data=f.file.read()) for f in files]
+    limits = Limits(
+        total_bytes=settings.max_unzipped_bytes,
+        file_bytes=settings.max_file_bytes,
+        zip_members=settings.max_zip_entries,
+    )
+    try:
+        return read_upload(uploads, limits)
+    except BadUpload as error:
+        raise HTTPException(error.status, str(error)) from None
 
 
 def _summary_out(row: ScenarioRow, open_agreements: int) -> ScenarioSummaryOut:
@@ -59,14 +71,12 @@ def _summary_out(row: ScenarioRow, open_agreements: int) -> ScenarioSummaryOut:
 
 @router.get("", response_model=list[ScenarioSummaryOut])
 def list_scenarios(session: SessionDep, user: CurrentUser) -> list[ScenarioSummaryOut]:
-    """Every stored scenario, newest first."""
-    counts = dict(
-        session.execute(
-            select(AgreementRow.scenario_id, func.count())
-            .where(AgreementRow.status == OPEN)
-            .group_by(AgreementRow.scenario_id)
-        ).all()
-    )
+    """Every stored scenario, newest first, with its open cases in the districts you see (a user of
+    one district never gets a county total)."""
+    query = select(AgreementRow.scenario_id, func.count()).where(AgreementRow.status == OPEN)
+    if user.district is not None:
+        query = query.where(AgreementRow.district == user.district)
+    counts = dict(session.execute(query.group_by(AgreementRow.scenario_id)).all())
     rows = session.scalars(select(ScenarioRow).order_by(ScenarioRow.id.desc()))
     return [_summary_out(row, counts.get(row.id, 0)) for row in rows]
 
@@ -77,14 +87,15 @@ def list_scenarios(session: SessionDep, user: CurrentUser) -> list[ScenarioSumma
     status_code=201,
     responses=responses(400, 403, 413, 422),
 )
-async def upload_scenario(
+def upload_scenario(
     files: Files, session: SessionDep, settings: SettingsDep, cache: CacheDep, user: Officer
 ) -> ScenarioOut:
-    """Store a scenario folder; every problem is a 422 entry at ["body", "files", file, row, column]."""
+    """Store a scenario folder; every problem is a 422 entry at ["body", "files", file, row, column].
+
+    An unusable upload (not a zip, unsafe or damaged entries) is a 400 naming the file, one that
+    unzips too large a 413."""
     try:
-        scenario, notes = read_upload(await _uploads(files), settings.max_unzipped_bytes)
-    except BadUpload as error:
-        raise HTTPException(400, str(error)) from None
+        scenario, notes = _read(files, settings)
     except ScenarioError as error:
         raise Unprocessable(problems_as_errors(error.problems)) from None
     row = save_scenario(session, scenario, notes, user)
@@ -104,12 +115,11 @@ async def upload_scenario(
 
 
 @router.post("/validate", response_model=ValidationOut, responses=responses(400, 403, 413, 422))
-async def validate_scenario(files: Files, settings: SettingsDep, user: Planner) -> ValidationOut:
-    """Check a scenario folder without storing it: valid, or every problem by file, row and column."""
+def validate_scenario(files: Files, settings: SettingsDep, user: Planner) -> ValidationOut:
+    """Check a scenario folder without storing it: valid, or every problem by file, row and column
+    (an unusable upload is a 400 and one that unzips too large a 413, as for an upload)."""
     try:
-        scenario, notes = read_upload(await _uploads(files), settings.max_unzipped_bytes)
-    except BadUpload as error:
-        raise HTTPException(400, str(error)) from None
+        scenario, notes = _read(files, settings)
     except ScenarioError as error:
         return ValidationOut(
             valid=False,

@@ -1,4 +1,5 @@
-"""Staffing (county officers): compute a formula, compare two, read and download the result."""
+"""Staffing: county officers compute a formula, compare two, and read and download the result;
+viewers read it (a viewer given a district: that district's rows only)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from allocator.io.staffing_export import write_staffing_chart, write_staffing_cs
 from allocator.model.staffing_result import StaffingAllocation
 from api import audit
 from api.db.models import StaffingRow
-from api.deps import CacheDep, Officer, ScenarioDep, SessionDep, StaffingReader
+from api.deps import CacheDep, Officer, ScenarioDep, Scope, ScopeDep, SessionDep, StaffingReader
 from api.errors import responses
 from api.schemas.staffing import CompareIn, ComparisonOut, StaffingIn, StaffingOut
 from api.services import staffing as service
@@ -25,8 +26,24 @@ router = APIRouter(
 )
 
 
-def _out(row: StaffingRow) -> StaffingOut:
+def _allocation(row: StaffingRow, scope: Scope | None) -> StaffingAllocation:
+    """The stored result; for a user of one district, only that district's rows, its pool shares
+    and the ties it was in (so `total_fte` is that district's)."""
     allocation = StaffingAllocation.model_validate(row.result)
+    if scope is None or scope.county:
+        return allocation
+    seen = set(scope.districts)
+    return allocation.model_copy(
+        update={
+            "districts": tuple(d for d in allocation.districts if d.district in seen),
+            "pools": tuple(p for p in allocation.pools if p.district in seen),
+            "ties": tuple(t for t in allocation.ties if seen & set(t.candidates)),
+        }
+    )
+
+
+def _out(row: StaffingRow, scope: Scope | None = None) -> StaffingOut:
+    allocation = _allocation(row, scope)
     return StaffingOut(
         id=row.id,
         scenario_id=row.scenario_id,
@@ -84,10 +101,10 @@ def _latest(session: SessionDep, scenario_id: int) -> StaffingRow:
 
 @router.get("", response_model=StaffingOut)
 def latest_staffing(
-    scenario: ScenarioDep, session: SessionDep, user: StaffingReader
+    scenario: ScenarioDep, session: SessionDep, scope: ScopeDep, user: StaffingReader
 ) -> StaffingOut:
-    """The newest staffing result."""
-    return _out(_latest(session, scenario.id))
+    """The newest staffing result (a viewer of one district: that district's rows only)."""
+    return _out(_latest(session, scenario.id), scope)
 
 
 @router.post("/compare", response_model=ComparisonOut, responses=responses(400, 413))
@@ -103,8 +120,8 @@ def compare_formulas(
     return service.comparison_out(comparison, notes)
 
 
-def _export(row: StaffingRow, name: str) -> bytes:
-    allocation = StaffingAllocation.model_validate(row.result)
+def _export(row: StaffingRow, name: str, scope: Scope) -> bytes:
+    allocation = _allocation(row, scope)
     with tempfile.TemporaryDirectory(prefix="lift-export-") as folder:
         path = Path(folder) / name
         if name.endswith(".png"):
@@ -119,9 +136,11 @@ def _export(row: StaffingRow, name: str) -> bytes:
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "staffing.csv"}},
 )
-def staffing_csv(scenario: ScenarioDep, session: SessionDep, user: StaffingReader) -> Response:
-    """The newest result as staffing.csv."""
-    data = _export(_latest(session, scenario.id), "staffing.csv")
+def staffing_csv(
+    scenario: ScenarioDep, session: SessionDep, scope: ScopeDep, user: StaffingReader
+) -> Response:
+    """The newest result as staffing.csv (a viewer of one district: that district's row)."""
+    data = _export(_latest(session, scenario.id), "staffing.csv", scope)
     return Response(
         data,
         media_type="text/csv",
@@ -134,6 +153,10 @@ def staffing_csv(scenario: ScenarioDep, session: SessionDep, user: StaffingReade
     response_class=Response,
     responses={200: {"content": {"image/png": {}}, "description": "The staffing chart"}},
 )
-def staffing_chart(scenario: ScenarioDep, session: SessionDep, user: StaffingReader) -> Response:
-    """The newest result's chart: quota, allocation and baseline per district."""
-    return Response(_export(_latest(session, scenario.id), "chart.png"), media_type="image/png")
+def staffing_chart(
+    scenario: ScenarioDep, session: SessionDep, scope: ScopeDep, user: StaffingReader
+) -> Response:
+    """The newest result's chart: quota, allocation and baseline per district (yours, if you have
+    one)."""
+    data = _export(_latest(session, scenario.id), "chart.png", scope)
+    return Response(data, media_type="image/png")

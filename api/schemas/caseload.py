@@ -108,6 +108,8 @@ class CaseloadOut(Out):
     """The changes of the newest rebalance among the sources."""
     not_in_plan: list[str]
     """Open cases no plan holds yet (a rebalance adds them)."""
+    without_consent: list[WaitingOut] = Field(default_factory=list)
+    """Cases whose consent is `no` (never planned, or withdrawn): on record, never waiting."""
 
 
 class CaseloadAnalysisOut(Out):
@@ -131,6 +133,10 @@ class CaseloadAnalysisOut(Out):
     mean_wait_weeks: float | None
     moved: int | None
     proven_minimal: bool | None
+    scoped: bool = False
+    """True when it also covers districts you do not see: its county-wide figures (objective, bound,
+    each rule's penalty, the checker's figures, breaches elsewhere) are left out and its counts are
+    of your districts only."""
 
 
 class CaseloadResultOut(Out):

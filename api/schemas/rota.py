@@ -82,6 +82,10 @@ class RotaAnalysisOut(Out):
     check_ok: bool | None
     breaches: list[str]
     meetings: int
+    scoped: bool = False
+    """True when it also covers districts you do not see: its county-wide figures (objective, bound,
+    each rule's penalty, the checker's figures, breaches elsewhere) are left out and its counts are
+    of your districts only."""
 
 
 class OpenMeetingOut(Out):

@@ -22,12 +22,14 @@ Loc = Sequence[str | int]
 
 
 def district_of(base: Scenario, urn: int, scope: Scope, at: Loc) -> str:
-    """The district of school `urn`; a 422 at `at` when it is unknown or outside your districts."""
+    """The district of school `urn`; a 422 at `at` when it is unknown or outside your districts
+    (the same answer for both when you see one district: another district's school is not shown)."""
     school = base.school_by_urn.get(urn)
-    if school is None:
-        raise field_error([*at, "school_urn"], "a urn of the scenario's schools", urn)
-    if school.district not in scope.districts:
-        raise field_error([*at, "school_urn"], "a school of your district", urn)
+    if school is None or school.district not in scope.districts:
+        expected = (
+            "a urn of the scenario's schools" if scope.county else "a school of your district"
+        )
+        raise field_error([*at, "school_urn"], expected, urn)
     return school.district
 
 
@@ -66,11 +68,14 @@ def add_agreement(
     """Add a new case to `session` with its audit entry (the caller commits)."""
     district = district_of(base, body.school_urn, scope, at)
     exists = session.scalars(
-        select(AgreementRow.id).where(
+        select(AgreementRow.district).where(
             AgreementRow.scenario_id == scenario_id, AgreementRow.case_id == body.case_id
         )
     ).first()
     if exists is not None:
+        if exists not in scope.districts:
+            # Another district's case: the same 404 as reading it, so its existence is not told.
+            raise HTTPException(404, f"case {body.case_id} not found")
         raise HTTPException(409, f"case {body.case_id} already exists")
     agreement = domain(body.model_dump(), at)
     row = agreement_row(scenario_id, district, agreement)

@@ -11,9 +11,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from allocator.constraints import constraints_of
-from allocator.model import Scenario
-from allocator.model.caseload_result import Assignment, CaseloadPlan, Change, Help, Waiting
+from allocator.model import PlannedSupport, PlanStatus, Scenario
+from allocator.model.caseload_result import (
+    Assignment,
+    CaseloadPlan,
+    Change,
+    Help,
+    Waiting,
+    withdraw,
+)
+from allocator.model.cases import CONSENT_WITHDRAWN
 from allocator.solve import SolveParams
+from api import audit, store
 from api.db.models import (
     AgreementRow,
     AssignmentRow,
@@ -21,6 +30,7 @@ from api.db.models import (
     JobRow,
     PlanRow,
     ScenarioRow,
+    User,
     WaitingRow,
 )
 from api.deps import Scope
@@ -117,16 +127,22 @@ def to_plan(assignments: Sequence[AssignmentRow], waiting: Sequence[WaitingRow])
 def newest_changes(
     session: Session, sources: dict[str, int], districts: Sequence[str]
 ) -> list[ChangeRow]:
-    """The change log of the newest rebalance among the plans in use, in `districts`."""
-    plans = [
-        p
-        for p in session.scalars(select(PlanRow).where(PlanRow.id.in_(list(sources.values()))))
-        if p.kind == "rebalance"
-    ]
-    if not plans:
-        return []
-    newest = max(plans, key=lambda p: p.id)
-    return [c for c in newest.changes if c.district in districts]
+    """The change log of the newest rebalance among the plans in use, in `districts`, and any
+    consent withdrawn since in the plans in use."""
+    in_use = list(session.scalars(select(PlanRow).where(PlanRow.id.in_(list(sources.values())))))
+    rebalances = [p for p in in_use if p.kind == "rebalance"]
+    newest = max(rebalances, key=lambda p: p.id) if rebalances else None
+    found = [c for c in newest.changes if c.district in districts] if newest is not None else []
+    for plan in in_use:
+        if plan is not newest:
+            found += [
+                c
+                for c in plan.changes
+                if c.district in districts
+                and sources.get(c.district) == plan.id
+                and c.reason.startswith(CONSENT_WITHDRAWN)
+            ]
+    return found
 
 
 def to_change(row: ChangeRow) -> Change:
@@ -160,10 +176,13 @@ def waiting_out(row: WaitingRow, pools: Sequence[str]) -> WaitingOut:
 def person_loads(
     base: Scenario, scope: Scope, rows: Sequence[AssignmentRow]
 ) -> list[PersonLoadOut]:
-    """Each person's cases and busiest week in the plan in use (people of the teams you see)."""
+    """Each person's cases and busiest week in the plan in use (people of the teams you see).
+
+    Support stopped because consent was withdrawn is no longer anyone's caseload."""
     by_person: dict[str, list[AssignmentRow]] = defaultdict(list)
     for row in rows:
-        by_person[row.person_id].append(row)
+        if row.status != PlanStatus.WITHDRAWN.value:
+            by_person[row.person_id].append(row)
     teams = set(scope.districts) | {p.value for p in base.pools}
     people = [
         p
@@ -195,10 +214,162 @@ def person_loads(
     return out
 
 
-def analysis_out(plan: PlanRow, described: dict[str, str]) -> CaseloadAnalysisOut:
-    """A stored plan's score."""
+def cases_without_consent(session: Session, scenario_id: int) -> set[str]:
+    """Case ids of the scenario's open agreements whose consent is `no`."""
+    return set(
+        session.scalars(
+            select(AgreementRow.case_id).where(
+                AgreementRow.scenario_id == scenario_id,
+                AgreementRow.consent == "no",
+                AgreementRow.status == "open",
+            )
+        )
+    )
+
+
+def split_waiting(
+    rows: Sequence[WaitingRow], without_consent: set[str]
+) -> tuple[list[WaitingRow], list[WaitingRow]]:
+    """(waiting, without consent): a case whose consent is `no` is on record, never waiting."""
+    return (
+        [w for w in rows if w.case_id not in without_consent],
+        [w for w in rows if w.case_id in without_consent],
+    )
+
+
+def withdraw_consent(
+    session: Session,
+    scenario_id: int,
+    case_id: str,
+    district: str,
+    user: User | None,
+    on: date | None = None,
+) -> str | None:
+    """Withdraw consent for a case in the plan in use of its district, at once and in `session`
+    (committed with the agreement's change, audited): support not yet begun is dropped (the case is
+    kept on record with the reason), support that has begun stops on `on` (status `withdrawn`), a
+    waiting case stops waiting. The plan's figures (cases started, waiting) follow. Returns what was
+    done (dropped, stopped, no_longer_waiting) or None when the plan held nothing to change.
+    `on` defaults to the service's date (`api.store.today`)."""
+    plan_id = latest_plan_ids(session, scenario_id, [district]).get(district)
+    plan = session.get(PlanRow, plan_id) if plan_id is not None else None
+    if plan is None:
+        return None
+    return withdraw_in_plan(session, plan, case_id, district, user, on)
+
+
+def withdraw_in_plan(
+    session: Session,
+    plan: PlanRow,
+    case_id: str,
+    district: str,
+    user: User | None,
+    on: date | None = None,
+) -> str | None:
+    """`withdraw_consent` in a given plan (flushed, so its rows are in the database)."""
+    on = on if on is not None else store.today()
+    plan_id, scenario_id = plan.id, plan.scenario_id
+    support = session.scalars(
+        select(AssignmentRow).where(
+            AssignmentRow.plan_id == plan_id,
+            AssignmentRow.case_id == case_id,
+            AssignmentRow.district == district,
+        )
+    ).first()
+    waiting = session.scalars(
+        select(WaitingRow).where(
+            WaitingRow.plan_id == plan_id,
+            WaitingRow.case_id == case_id,
+            WaitingRow.district == district,
+        )
+    ).first()
+    detail: dict[str, Any] = {"plan_id": plan_id, "on": on.isoformat()}
+    started_delta = waiting_delta = 0
+    if support is not None:
+        row = PlannedSupport(
+            case_id=support.case_id,
+            person_id=support.person_id,
+            start=support.start,
+            end=support.end,
+            status=PlanStatus(support.status),
+        )
+        after = withdraw(row, on, on)
+        detail.update(person_id=support.person_id, start=support.start.isoformat())
+        if after is None:
+            action = "dropped"
+            reason = (
+                f"{CONSENT_WITHDRAWN} on {on.isoformat()}: the support planned with "
+                f"{support.person_id} from {support.start.isoformat()} is dropped"
+            )
+            plan.assignments.remove(support)  # deleted on flush (delete-orphan)
+            plan.waiting.append(
+                WaitingRow(case_id=case_id, district=district, reason=reason, help=None)
+            )
+            plan.changes.append(
+                ChangeRow(
+                    case_id=case_id,
+                    district=district,
+                    before_person=support.person_id,
+                    before_start=support.start,
+                    reason=reason,
+                )
+            )
+            started_delta, waiting_delta = -1, 1
+        elif after.status != row.status:
+            action = "stopped"
+            detail["end"] = {"from": support.end.isoformat(), "to": after.end.isoformat()}
+            support.status = after.status.value
+            support.end = after.end
+            plan.changes.append(
+                ChangeRow(
+                    case_id=case_id,
+                    district=district,
+                    before_person=support.person_id,
+                    after_person=support.person_id,
+                    before_start=support.start,
+                    after_start=support.start,
+                    reason=(
+                        f"{CONSENT_WITHDRAWN} on {on.isoformat()}: the support with "
+                        f"{support.person_id} stops (it was to run to {row.end.isoformat()})"
+                    ),
+                )
+            )
+        else:
+            return None
+    elif waiting is not None and not waiting.reason.startswith(CONSENT_WITHDRAWN):
+        action = "no_longer_waiting"
+        waiting.reason = f"{CONSENT_WITHDRAWN} on {on.isoformat()}: the case is not planned"
+        waiting.earliest_possible_start = None
+        waiting.help = None
+    else:
+        return None
+    summary = dict(plan.summary)
+    kpis = dict(summary.get("kpis", {}))
+    if "started" in kpis:
+        kpis["started"] = int(kpis["started"]) + started_delta
+    if "waiting" in kpis:
+        kpis["waiting"] = int(kpis["waiting"]) + waiting_delta
+    summary["kpis"] = kpis
+    # A count, never case ids: a purge must leave none behind in the summary.
+    summary["consent_withdrawn"] = int(summary.get("consent_withdrawn", 0)) + 1
+    plan.summary = summary
+    session.flush()
+    detail["action"] = action
+    audit.record(
+        session, user, "caseload.consent_withdrawn", "agreement", case_id, scenario_id, detail
+    )
+    return action
+
+
+def analysis_out(
+    plan: PlanRow, described: dict[str, str], scope: Scope | None = None
+) -> CaseloadAnalysisOut:
+    """A stored plan's score; for a plan that also covers districts outside `scope`, only the
+    figures of the districts in it (`scoped`: no county totals, no breaches about other cases)."""
     s = plan.summary
     kpis = s.get("kpis", {})
+    if scope is not None and not set(plan.districts) <= set(scope.districts):
+        return _scoped_analysis(plan, scope)
     return CaseloadAnalysisOut(
         plan_id=plan.id,
         kind=plan.kind,
@@ -224,6 +395,49 @@ def analysis_out(plan: PlanRow, described: dict[str, str]) -> CaseloadAnalysisOu
     )
 
 
+def _moved_in(changes: Sequence[ChangeRow], districts: Sequence[str]) -> int:
+    """Planned cases of `districts` a rebalance moved (its new cases are not moves, nor support
+    withdrawn with consent)."""
+    return sum(
+        1
+        for c in changes
+        if c.district in districts
+        and (c.before_person is not None or c.before_start is not None)
+        and not c.reason.startswith(CONSENT_WITHDRAWN)
+    )
+
+
+def _scoped_analysis(plan: PlanRow, scope: Scope) -> CaseloadAnalysisOut:
+    """A plan's analysis as a user of some of its districts sees it: counts of their cases, the
+    breaches about their cases, and none of the plan's totals over every district."""
+    s = plan.summary
+    started = [a for a in plan.assignments if a.district in scope.districts]
+    waiting = [w for w in plan.waiting if w.district in scope.districts]
+    mine = {a.case_id for a in started} | {w.case_id for w in waiting}
+    moved = s.get("moved")
+    return CaseloadAnalysisOut(
+        plan_id=plan.id,
+        kind=plan.kind,
+        created_at=plan.created_at,
+        districts=list(plan.districts),
+        engine=s.get("engine", plan.kind),
+        proven_optimal=bool(s.get("proven_optimal", False)),
+        gap=s.get("gap"),
+        wall_time=float(s.get("wall_time", 0.0)),
+        constraints=[],
+        check_ok=bool(s.get("check_ok", True)),
+        breaches=[b for b in s.get("breaches", []) if b.split(":", 1)[0] in mine],
+        checker={},
+        agreements=len(mine),
+        started=len(started),
+        waiting=len(waiting),
+        mean_wait_weeks=None,
+        moved=None if moved is None else _moved_in(plan.changes, scope.districts),
+        proven_minimal=s.get("proven_minimal"),
+        scoped=True,
+    )
+
+
 def caseload_result_out(
     session: Session, scenario: ScenarioRow, plan_id: int, scope: Scope
 ) -> CaseloadResultOut:
@@ -233,7 +447,7 @@ def caseload_result_out(
         raise JobFailed("the job's plan no longer exists")
     pools = [str(p) for p in scenario.content["settings"].get("county_pools", ["HI", "VI", "PI"])]
     return CaseloadResultOut(
-        analysis=analysis_out(plan, rule_descriptions()),
+        analysis=analysis_out(plan, rule_descriptions(), scope),
         assignments=[assignment_out(a) for a in plan.assignments if a.district in scope.districts],
         waiting=[waiting_out(w, pools) for w in plan.waiting if w.district in scope.districts],
         changes=[
@@ -377,6 +591,23 @@ class CaseloadJobs:
             )
         session.add(plan)
         session.flush()
+        # Consent withdrawn while the job ran: the plan it computed may not bring the support back.
+        without = cases_without_consent(session, job.scenario_id)
+        for held in list(plan.assignments):
+            if held.case_id in without and held.status in (PlanStatus.PLANNED, PlanStatus.RUNNING):
+                withdraw_in_plan(session, plan, held.case_id, held.district, None)
+        if job.district is not None and set(covered) - {job.district}:
+            # A district's job planned on the county (a rebalance): its owner sees only their
+            # district's figures, never the county's totals.
+            d = job.district
+            started = sum(1 for a in plan.assignments if a.district == d)
+            waits = sum(1 for w in plan.waiting if w.district == d)
+            changed = _moved_in(plan.changes, [d])
+            moved = "" if output.moved is None else f", {changed} of its planned case(s) moved"
+            return plan.id, (
+                f"{d}: {started} of {started + waits} cases started, {waits} waiting{moved}, "
+                f"{output.wall_time:.1f} s"
+            )
         moved = "" if output.moved is None else f", {output.moved} planned case(s) moved"
         return plan.id, (
             f"{kpis.started} of {kpis.agreements} cases started, {kpis.waiting} waiting{moved}, "

@@ -137,11 +137,23 @@ class RotaJobs:
             )
         session.add(rota)
         session.flush()
-        if output.rota is None:
-            reasons = "; ".join(f"{r.message} ({r.fix})" for r in output.reasons[:3])
-            return rota.id, f"no rota ({output.status.value}): {reasons}"
-        proof = "proven optimal" if output.proven_optimal else "best found"
-        return rota.id, (
+        return rota.id, summary_line(output, job.district)
+
+
+def summary_line(output: RotaOutcome, district: str | None) -> str:
+    """The job's one-line summary. A district's job is seen by that district's users, so when its
+    model also bound other districts the line counts that district's meetings and reasons only, and
+    leaves out the penalty (a total over every district of the model)."""
+    alone = district is None or set(output.districts) <= {district}
+    if output.rota is None:
+        shown = [r for r in output.reasons if alone or r.district == district]
+        reasons = "; ".join(f"{r.message} ({r.fix})" for r in shown[:3])
+        return f"no rota ({output.status.value}): {reasons or 'see the analysis'}"
+    proof = "proven optimal" if output.proven_optimal else "best found"
+    if alone:
+        return (
             f"{len(output.rota.meetings)} meetings, {proof}, penalty {output.objective}, "
             f"{output.wall_time:.1f} s"
         )
+    mine = sum(1 for m in output.rota.meetings if m.district == district)
+    return f"{mine} meetings in {district}, {proof}, {output.wall_time:.1f} s"

@@ -250,7 +250,8 @@ async function showRota() {
         {},
         el("p", {}, `Rota #${a.rota_id} (${a.districts.join(", ")}): ${a.status}${a.proven_optimal ? ", proven optimal" : ""}, penalty ${a.objective ?? "-"}, checker ${a.check_ok === false ? "refused" : "agrees"}`),
         table([["Rule", (c) => c.name], ["What it asks", (c) => c.description], ["Weight", (c) => c.weight],
-               ["Violation", (c) => c.violation], ["Penalty", (c) => c.penalty]], a.constraints, "No soft rules scored."),
+               ["Violation", (c) => c.violation], ["Penalty", (c) => c.penalty]], a.constraints,
+              a.scoped ? "This rota also covers other districts: its scores are theirs too, so they are not shown." : "No soft rules scored."),
         a.reasons.length ? el("ul", { class: "reasons" }, a.reasons.map((r) => el("li", {}, `${r.message}: ${r.fix}`))) : "",
       ),
     ),
@@ -296,6 +297,10 @@ async function showCaseload() {
     table([["Case", (w) => w.case_id], ["District", (w) => w.district], ["Why it waits", (w) => w.reason],
            ["Earliest start", (w) => w.earliest_possible_start], ["What would help", (w) => w.help]],
           plan.waiting, "No case is waiting."),
+  );
+  $("#caseload-without-consent").replaceChildren(
+    table([["Case", (w) => w.case_id], ["District", (w) => w.district], ["Why no support", (w) => w.reason]],
+          plan.without_consent || [], "Every case has consent."),
   );
   $("#caseload-changes").replaceChildren(
     table([["Case", (c) => c.case_id], ["Before", (c) => c.before_person], ["After", (c) => c.after_person],

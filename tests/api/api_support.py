@@ -1,16 +1,22 @@
-"""Helpers for the service tests: an app on a temporary SQLite file, users of every role, the tiny county."""
+"""Helpers for the service tests: an app on a temporary SQLite file or a fresh PostgreSQL schema, users
+of every role, the tiny county."""
 
 from __future__ import annotations
 
 import io
+import os
 import time
+import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 
 from api.admin import add_user
 from api.main import create_app
@@ -21,6 +27,78 @@ NORTH = "Northdown"
 SOUTH = "Southfield"
 NORTH_SCHOOL = 100001
 SOUTH_SCHOOL = 100003
+
+
+TEST_DATABASE_ENV = "LIFT_TEST_DATABASE_URL"
+"""The PostgreSQL database the tests may use (`.ci/run` starts one and sets it); each test service gets
+a schema of its own there, dropped afterwards."""
+BACKENDS = ("sqlite", "postgresql")
+
+
+def postgresql_url(environ: Mapping[str, str] = os.environ) -> str:
+    """The test PostgreSQL URL; without one the PostgreSQL tests skip, or fail when `CI=true`."""
+    url = environ.get(TEST_DATABASE_ENV, "").strip()
+    if url:
+        parsed = make_url(url)
+        if parsed.get_backend_name() != "postgresql":
+            shown = parsed.render_as_string(hide_password=True)
+            pytest.fail(f"{TEST_DATABASE_ENV} must be a postgresql+psycopg:// URL, not {shown!r}")
+        return url
+    reason = (
+        f"{TEST_DATABASE_ENV} is not set: no PostgreSQL to test against "
+        "(`bash .ci/run` starts one; see docs/service.md)"
+    )
+    if environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason}; CI must test PostgreSQL too", pytrace=False)
+    pytest.skip(reason)
+
+
+class Database:
+    """Where test services keep their data: a SQLite file in the test's folder, or a fresh schema
+    (made on demand, dropped by `close`) in the PostgreSQL database of `LIFT_TEST_DATABASE_URL`."""
+
+    def __init__(self, backend: str, server_url: str | None = None) -> None:
+        self.backend = backend
+        self.server_url = server_url
+        self.schemas: list[str] = []
+        self._admin: Engine | None = None
+
+    def url(self, folder: Path) -> str:
+        """A database URL for a new service in `folder`: empty, migrated by the service on start."""
+        if self.backend == "sqlite":
+            folder.mkdir(parents=True, exist_ok=True)
+            return f"sqlite:///{folder / 'lift.db'}"
+        assert self.server_url is not None
+        schema = f"lift_test_{uuid.uuid4().hex[:16]}"
+        if self._admin is None:
+            self._admin = create_engine(self.server_url, poolclass=NullPool)
+        with self._admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        self.schemas.append(schema)
+        url = make_url(self.server_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        return url.render_as_string(hide_password=False)
+
+    def close(self) -> None:
+        """Drop the schemas this made (a service still connected to one makes this wait, then fail)."""
+        if self._admin is None:
+            return
+        with self._admin.begin() as connection:
+            connection.execute(text("SET LOCAL lock_timeout = '20s'"))
+            for schema in self.schemas:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        self.schemas.clear()
+        self._admin.dispose()
+        self._admin = None
+
+
+SQLITE = Database("sqlite")
+
+
+def open_backend(backend: str) -> Database:
+    """The `Database` of a backend name; PostgreSQL needs `LIFT_TEST_DATABASE_URL` (else skip or fail)."""
+    if backend == "sqlite":
+        return Database("sqlite")
+    return Database(backend, postgresql_url())
 
 
 def settings_for(folder: Path, **more: Any) -> Settings:
@@ -91,8 +169,13 @@ class Service:
         return self.wait(response.json()["id"], role)
 
 
-def make_service(folder: Path, tiny_zip: bytes, **settings: Any) -> Iterator[Service]:
-    """A service with users of every role and the tiny county uploaded."""
+def make_service(
+    folder: Path, tiny_zip: bytes, database: Database = SQLITE, **settings: Any
+) -> Iterator[Service]:
+    """A service with users of every role and the tiny county uploaded, on a fresh database of
+    `database` (or on `database_url` when given)."""
+    if "database_url" not in settings:
+        settings["database_url"] = database.url(folder)
     app = create_app(settings_for(folder, **settings))
     sessions = app.state.sessions
     tokens = {

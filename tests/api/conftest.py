@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_support import Service, make_service, zip_folder
+from api_support import BACKENDS, Database, Service, make_service, open_backend, zip_folder
 
 from allocator.io import write_scenario
 from allocator.model import Scenario
@@ -26,16 +26,28 @@ def tiny_zip(tiny_folder: Path) -> bytes:
     return zip_folder(tiny_folder)
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def database(request: pytest.FixtureRequest) -> Iterator[Database]:
+    """Each backend in turn: every test using `service` or `planned` (or this) runs on SQLite and on
+    PostgreSQL (skipped without `LIFT_TEST_DATABASE_URL`, failed without it when `CI=true`)."""
+    backend = open_backend(request.param)
+    yield backend
+    backend.close()
+
+
 @pytest.fixture
-def service(tmp_path: Path, tiny_zip: bytes) -> Iterator[Service]:
-    """A fresh service for one test."""
-    yield from make_service(tmp_path, tiny_zip)
+def service(tmp_path: Path, tiny_zip: bytes, database: Database) -> Iterator[Service]:
+    """A fresh service, on an empty database of its own, for one test."""
+    yield from make_service(tmp_path, tiny_zip, database)
 
 
 @pytest.fixture(scope="module")
-def planned(tmp_path_factory: pytest.TempPathFactory, tiny_zip: bytes) -> Iterator[Service]:
-    """A service whose tiny county has a rota, a caseload plan and a staffing result (one per module)."""
-    for svc in make_service(tmp_path_factory.mktemp("planned"), tiny_zip):
+def planned(
+    tmp_path_factory: pytest.TempPathFactory, tiny_zip: bytes, database: Database
+) -> Iterator[Service]:
+    """A service whose tiny county has a rota, a caseload plan and a staffing result (one per module
+    and backend)."""
+    for svc in make_service(tmp_path_factory.mktemp("planned"), tiny_zip, database):
         rota = svc.run("rota/solve", {"time_limit": 10})
         assert rota["status"] == "succeeded", rota
         plan = svc.run("caseload/plan", {"time_limit": 10})

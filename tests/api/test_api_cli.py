@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -19,14 +20,26 @@ from typer.testing import CliRunner
 
 from api.admin import open_database
 from api.cli import service_app
-from api.db.models import Base
+from api.db.models import Base, ScenarioRow
 from api.settings import Settings
 
 TOKEN = re.compile(r"lift_[A-Za-z0-9_\-]{40,}")
 
 
+def store_districts(url: str, *districts: str) -> None:
+    """A stored scenario with `districts` (all `lift user add` checks a district against)."""
+    engine, sessions = open_database(Settings(database_url=url))
+    with sessions() as session:
+        session.add(
+            ScenarioRow(name="t", academic_year="2025-26", districts=list(districts), content={})
+        )
+        session.commit()
+    engine.dispose()
+
+
 def test_user_add_prints_a_token_once_and_stores_only_its_hash(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
+    store_districts(url, "Swale")
     runner = CliRunner()
     result = runner.invoke(
         service_app,
@@ -87,8 +100,11 @@ def test_purge_deletes_finished_cases_past_retention(service: Service) -> None:
     assert service.call("officer", "GET", f"{path}/T-0001").status_code == 404
     assert service.call("officer", "GET", f"{path}/T-0400").json()["status"] == "closed"
     log = service.call("officer", "GET", "/api/audit", params={"limit": 500}).json()
-    about = [e for e in log if e["entity_id"] == "T-0001"]
-    assert about and all(e["detail"] == {"purged": True} for e in about)
+    assert not [e for e in log if "T-0001" in str(e)]
+    about = [e for e in log if e["entity"] == "agreement" and e["entity_id"].startswith("purged-")]
+    assert {e["action"] for e in about} == {"agreement.close"}
+    assert all(e["detail"] == {"purged": True} for e in about)
+    assert [e["entity_id"] for e in log if e["entity_id"] == "T-0400"]
     assert log[0]["action"] == "purge"
 
 
@@ -137,13 +153,19 @@ def _until_up(process: subprocess.Popen[str], port: int) -> str:
 
 
 @pytest.mark.slow
-def test_serve_loads_kent_prints_an_officer_token_once_and_keeps_data(tmp_path: Path) -> None:
+def test_serve_loads_kent_writes_an_officer_token_to_a_private_file_and_keeps_data(
+    tmp_path: Path,
+) -> None:
     port = _free_port()
     first = _serve(tmp_path, port)
     try:
         output = _until_up(first, port)
-        token = TOKEN.search(output)
-        assert token is not None, output
+        written = tmp_path / "lift-officer-token.txt"
+        assert TOKEN.search(output) is None, output
+        assert str(written) in output
+        assert stat.S_IMODE(written.stat().st_mode) == 0o600
+        token = TOKEN.fullmatch(written.read_text().strip())
+        assert token is not None
         base = f"http://127.0.0.1:{port}"
         page = httpx.get(base + "/")
         assert page.status_code == 200 and "Sign in" in page.text
@@ -158,11 +180,12 @@ def test_serve_loads_kent_prints_an_officer_token_once_and_keeps_data(tmp_path: 
     finally:
         first.terminate()
         first.wait(30)
-    assert (tmp_path / "lift.db").exists()
+    assert stat.S_IMODE((tmp_path / "lift.db").stat().st_mode) == 0o600
+    written.unlink()
     second = _serve(tmp_path, port)
     try:
         output = _until_up(second, port)
-        assert TOKEN.search(output) is None
+        assert TOKEN.search(output) is None and not written.exists()
         again = httpx.get(
             f"{base}/api/scenarios/{scenarios[0]['id']}/staffing", headers=bearer(token.group(0))
         )

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_support import NORTH, NORTH_SCHOOL, Service, make_service, zip_folder
+from api_support import NORTH, NORTH_SCHOOL, Database, Service, make_service, zip_folder
 from sqlalchemy import func, select
 
 from allocator.paths import KENT
@@ -79,8 +79,10 @@ def test_the_rota_downloads_as_csv_xlsx_and_calendars(planned: Service) -> None:
 def test_the_plan_shows_loads_and_the_waiting_list_with_reasons(planned: Service) -> None:
     plan = planned.call("officer", "GET", f"/api/scenarios/{planned.scenario_id}/caseload").json()
     assert {a["case_id"] for a in plan["assignments"]} == {"T-0001", "T-0002"}
-    waiting = {w["case_id"]: w for w in plan["waiting"]}
-    assert "consent" in waiting["T-0003"]["reason"]
+    # A case without consent is on record, never in the waiting list (#11).
+    assert "T-0003" not in {w["case_id"] for w in plan["waiting"]}
+    withheld = {w["case_id"]: w for w in plan["without_consent"]}
+    assert "consent" in withheld["T-0003"]["reason"]
     loads = {p["person_id"]: p for p in plan["people"]}
     assert loads["ST1"]["case_ids"] == ["T-0001"] and loads["ST1"]["peak_minutes"] >= 60
     analysis = planned.call(
@@ -140,9 +142,9 @@ def _running(svc: Service, path: str, body: dict[str, Any], sid: int) -> dict[st
 
 
 def test_cancel_ends_a_running_job_and_saves_nothing(
-    tmp_path: Path, tiny_zip: bytes, kent_zip: bytes
+    tmp_path: Path, tiny_zip: bytes, kent_zip: bytes, database: Database
 ) -> None:
-    for svc in make_service(tmp_path, tiny_zip):
+    for svc in make_service(tmp_path, tiny_zip, database):
         kent = svc.upload(kent_zip).json()["id"]
         job = _running(svc, "rota/solve", {"time_limit": 20}, kent)
         queued = svc.call(
@@ -162,9 +164,9 @@ def test_cancel_ends_a_running_job_and_saves_nothing(
 
 
 def test_a_failed_or_crashed_solve_saves_nothing(
-    tmp_path: Path, tiny_zip: bytes, kent_zip: bytes
+    tmp_path: Path, tiny_zip: bytes, kent_zip: bytes, database: Database
 ) -> None:
-    for svc in make_service(tmp_path, tiny_zip):
+    for svc in make_service(tmp_path, tiny_zip, database):
         kent = svc.upload(kent_zip).json()["id"]
         manager = svc.client.app.state.jobs  # type: ignore[attr-defined]
         with svc.client.app.state.sessions() as session:  # type: ignore[attr-defined]
@@ -180,9 +182,10 @@ def test_a_failed_or_crashed_solve_saves_nothing(
 
 
 def test_restart_keeps_everything_and_fails_interrupted_jobs(
-    tmp_path: Path, tiny_zip: bytes
+    tmp_path: Path, tiny_zip: bytes, database: Database
 ) -> None:
-    for svc in make_service(tmp_path, tiny_zip):
+    for svc in make_service(tmp_path, tiny_zip, database):
+        url = svc.client.app.state.settings.database_url  # type: ignore[attr-defined]
         tokens = svc.tokens
         sid = svc.scenario_id
         assert svc.run("rota/solve", {"time_limit": 10})["status"] == "succeeded"
@@ -197,9 +200,7 @@ def test_restart_keeps_everything_and_fails_interrupted_jobs(
             path: svc.call("officer", "GET", f"/api/scenarios/{sid}/{path}").json()
             for path in ("rota", "caseload", "agreements")
         }
-    for again in make_service(
-        tmp_path / "second", tiny_zip, database_url=f"sqlite:///{tmp_path / 'lift.db'}"
-    ):
+    for again in make_service(tmp_path / "second", tiny_zip, database_url=url):
         again.tokens = tokens
         for path, body in before.items():
             assert again.call("officer", "GET", f"/api/scenarios/{sid}/{path}").json() == body

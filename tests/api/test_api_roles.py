@@ -85,6 +85,21 @@ def _north_case(svc: Service, _role: str) -> dict[str, Any]:
     return {"case": case_id}
 
 
+def _taken_south_id(svc: Service, role: str) -> dict[str, Any]:
+    """A new case at the role's own school whose id a Southfield case already has: a clash for
+    those who see Southfield, "not found" (as reading it) for Northdown's coordinator."""
+    taken = new_case("S")
+    made = svc.call(
+        "officer",
+        "POST",
+        f"/api/scenarios/{svc.scenario_id}/agreements",
+        json=agreement(taken, SOUTH_SCHOOL),
+    )
+    assert made.status_code == 201, made.text
+    urn = SOUTH_SCHOOL if role == "south_coordinator" else NORTH_SCHOOL
+    return {"json": agreement(taken, urn)}
+
+
 def _zip(svc: Service, _role: str) -> dict[str, Any]:
     return {"files": [("files", ("tiny.zip", svc.notes["zip"], "application/zip"))]}
 
@@ -121,6 +136,7 @@ ROUTES: list[Route] = [
         statuses(201, 201, south_coordinator=422),
         lambda _s, _r: {"json": agreement(new_case("N"))},
     ),
+    Route("POST", S + "/agreements", statuses(409, 404, south_coordinator=409), _taken_south_id),
     Route(
         "GET",
         S + "/agreements/{case}",

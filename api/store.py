@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from allocator.caseload_data import consent_withdrawn_rows
+from allocator.caseload.data import consent_withdrawn_rows
+from allocator.cli.summary import district_summary
 from allocator.io import AGREEMENT_COLUMNS
 from allocator.model import Agreement, PlannedSupport, Scenario
 from allocator.model.cases import CONSENT_WITHDRAWN
-from allocator.summary import district_summary
 from api.db.models import AgreementRow, AssignmentRow, PlanRow, ScenarioRow, User, WaitingRow
 
 OPEN = "open"

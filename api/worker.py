@@ -19,11 +19,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Protocol
 
-from allocator.caseload import CaseloadOutcome, RebalanceOutcome, plan_caseload, rebalance
+from allocator.caseload.plan import CaseloadOutcome, RebalanceOutcome, plan_caseload, rebalance
 from allocator.model import Agreement, Scenario
 from allocator.model.caseload_result import CaseloadCheck, CaseloadKpis, CaseloadPlan, Change
 from allocator.model.rota_result import Rota
-from allocator.rota import plan_rota
+from allocator.rota.plan import plan_rota
 from allocator.solve import ConstraintScore, ProgressEvent, SolveParams
 
 

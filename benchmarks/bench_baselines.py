@@ -18,10 +18,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from allocator.caseload import CaseloadOutcome
-from allocator.caseload_data import CaseloadInstance, Placement, evaluate, placement_errors
-from allocator.caseload_greedy import first_come_first_served, plan_caseload_greedy
-from allocator.caseload_mip import plan_caseload_highs, solve_caseload_highs
+from allocator.caseload.data import CaseloadInstance, Placement, evaluate, placement_errors
+from allocator.caseload.engines.greedy import first_come_first_served, plan_caseload_greedy
+from allocator.caseload.engines.highs import plan_caseload_highs, solve_caseload_highs
+from allocator.caseload.plan import CaseloadOutcome
 from allocator.io import read_scenario
 from allocator.model import Scenario
 from allocator.solve import SolveParams, Status

@@ -28,13 +28,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from allocator.caseload import CaseloadOutcome, plan_caseload, rebalance
-from allocator.caseload_data import school_weeks
-from allocator.generate import generate_county
+from allocator.caseload.data import school_weeks
+from allocator.caseload.plan import CaseloadOutcome, plan_caseload, rebalance
 from allocator.io import read_scenario
 from allocator.model import Agreement, Scenario
 from allocator.paths import KENT
 from allocator.solve import SolveParams
+from allocator.synthetic.generate import generate_county
 
 Progress = Callable[[int, int, str], None]
 FORMULATIONS = ("interval", "time-indexed")
@@ -124,13 +124,13 @@ def _baselines(scenario: Scenario, time_limit: float) -> list[Figures]:
     """First come, first served, and the HiGHS MIP, where the baselines engineer's modules exist."""
     found: list[Figures] = []
     try:
-        from allocator.caseload_greedy import plan_caseload_greedy
+        from allocator.caseload.engines.greedy import plan_caseload_greedy
     except ImportError:
         pass
     else:
         found.append(figures(plan_caseload_greedy(scenario), "greedy (first come, first served)"))
     try:
-        from allocator.caseload_mip import plan_caseload_highs
+        from allocator.caseload.engines.highs import plan_caseload_highs
     except ImportError:
         pass
     else:

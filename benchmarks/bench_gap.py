@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from allocator.gap import AUTO_ENGINE, check_gap, read_gap, solve_gap
+from allocator.caseload.gap import AUTO_ENGINE, check_gap, read_gap, solve_gap
 from allocator.solve import Status
 
 REFDATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "gap"

@@ -18,14 +18,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from allocator.check_rota import check_rota
-from allocator.generate import generate_county
 from allocator.io import read_scenario
 from allocator.model import Scenario
 from allocator.model.rota_result import RotaCheck
 from allocator.paths import KENT
-from allocator.rota import plan_rota, round_robin_rota
+from allocator.rota.check import check_rota
+from allocator.rota.plan import plan_rota, round_robin_rota
 from allocator.solve import SolveParams, default_workers
+from allocator.synthetic.generate import generate_county
 
 Progress = Callable[[int, int, str], None]
 HARD = ("meets_every_half_term", "meeting_days_only", "slot_capacity", "attendees_available")

@@ -3,7 +3,7 @@
 A size is `kent` (the embedded scenario), `county:SCALE` (one synthetic county, scale 1 =
 Kent-sized) or `nation:N[:SCHOOLS]` (N generated authorities of varied size, about 160 schools
 each unless SCHOOLS is given; `nation:150` is England, about 24,000 schools). Each job runs on the
-whole size at once through `allocator.national.run_nation`, our engine and its baselines side by
+whole size at once through `allocator.scale.national.run_nation`, our engine and its baselines side by
 side in the same tasks, on a local process pool (or Ray with `--executor ray[:ADDRESS]`).
 
     .venv/bin/python -m benchmarks.bench_scale --sizes kent,county:3,nation:150 --time-limit 10 --out OUT
@@ -29,11 +29,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from allocator.executors import Executor, make_executor
-from allocator.generate import generate_county
 from allocator.io import read_scenario
 from allocator.model import Scenario
-from allocator.national import (
+from allocator.paths import KENT
+from allocator.scale.executors import Executor, make_executor
+from allocator.scale.national import (
     ENGINES,
     JOBS,
     AuthorityResult,
@@ -41,8 +41,8 @@ from allocator.national import (
     generate_nation,
     run_nation,
 )
-from allocator.paths import KENT
 from allocator.solve import SolveParams
+from allocator.synthetic.generate import generate_county
 
 SCHOOLS_PER_AUTHORITY = 160
 """England's mean: about 24,000 schools in 150 authorities."""
@@ -351,7 +351,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print("\n".join(found[:50]))
         return
     runs = []
-    with make_executor(args.executor, args.workers, ("allocator.national",)) as executor:
+    with make_executor(args.executor, args.workers, ("allocator.scale.national",)) as executor:
         for size in args.sizes.split(","):
             runs.append(run_size(size, executor, args.jobs.split(","), args.time_limit, args.seed))
             print(f"{size}: {runs[-1].phases}", file=sys.stderr)

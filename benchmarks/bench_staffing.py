@@ -22,7 +22,7 @@ import apportionment.methods as pypi_apportionment
 
 from allocator.io import read_scenario
 from allocator.paths import KENT
-from allocator.staffing import METHODS, allocate_staffing, apportion, staffing_sensitivity
+from allocator.staffing.formula import METHODS, allocate_staffing, apportion, staffing_sensitivity
 
 REFDATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "apportionment"
 PYPI_NAMES = {

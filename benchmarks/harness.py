@@ -57,7 +57,7 @@ COLUMNS = (
 MARK = "@@bench "
 """Prefix of the lines a unit's process sends its parent (JSON after it)."""
 ROOT = Path(__file__).resolve().parents[1]
-PRELOAD = ("allocator.national",)
+PRELOAD = ("allocator.scale.national",)
 """What local workers import as they start (so that start-up is timed apart)."""
 
 
@@ -254,7 +254,7 @@ def _job_bench_rows(job: str, settings: Settings, out: Path) -> list[dict[str, A
 
 
 def _scale_rows(settings: Settings, size: str, out: Path) -> tuple[list[dict[str, Any]], Any]:
-    from allocator.executors import make_executor
+    from allocator.scale.executors import make_executor
     from benchmarks import bench_scale
 
     began = time.perf_counter()

@@ -12,8 +12,8 @@ from fractions import Fraction
 
 import pytest
 
-from allocator.check_staffing import reference_rounding
-from allocator.staffing import DIVISOR_METHODS, METHODS, _posts_below, _round, apportion
+from allocator.staffing.check import reference_rounding
+from allocator.staffing.formula import DIVISOR_METHODS, METHODS, _posts_below, _round, apportion
 
 
 def _signpost(method: str, post: int) -> Fraction:

@@ -23,15 +23,15 @@ from hypothesis import HealthCheck, example, given, settings
 from rich.console import Console
 from typer.testing import CliRunner
 
-from allocator.caseload import (
+from allocator.caseload.data import build_instance, evaluate, placement_errors
+from allocator.caseload.plan import (
     CaseloadOutcome,
     compact_starts,
     plan_caseload,
     priority_greedy,
     rebalance,
 )
-from allocator.caseload_data import build_instance, evaluate, placement_errors
-from allocator.cli_caseload import assign_app, run_demo
+from allocator.cli.caseload import assign_app, run_demo
 from allocator.io import write_scenario
 from allocator.io.caseload_export import (
     read_assignments,
@@ -256,7 +256,7 @@ def test_the_warm_start_keeps_every_rule_and_compaction_only_helps() -> None:
 
 
 def test_a_generated_county_plans_with_no_breach() -> None:
-    from allocator.generate import generate_county
+    from allocator.synthetic.generate import generate_county
 
     s = generate_county(scale=0.08, seed=3)
     outcome = plan_caseload(s, SolveParams(time_limit=8.0, workers=2, seed=1))
@@ -337,7 +337,7 @@ def test_demo_step_plans_and_writes(tmp_path: Path) -> None:
 def test_capacity_from_staffing_sizes_each_team_by_the_formula(
     tmp_path: Path, tiny_scenario: Scenario
 ) -> None:
-    from allocator.staffing import allocate_staffing, team_capacity_from_staffing
+    from allocator.staffing.formula import allocate_staffing, team_capacity_from_staffing
 
     s = tiny_scenario
     override = team_capacity_from_staffing(s, allocate_staffing(s))
@@ -358,7 +358,7 @@ def test_capacity_from_staffing_sizes_each_team_by_the_formula(
 
 def test_the_lp_bound_never_exceeds_the_first_level() -> None:
     """The time-indexed LP relaxation bounds the first level from below; the gap counts it."""
-    from allocator.caseload import first_level_lp_bound
+    from allocator.caseload.plan import first_level_lp_bound
 
     s = busy_county()
     outcome = plan_caseload(s, FAST)

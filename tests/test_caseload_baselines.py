@@ -7,8 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from allocator.caseload import CaseloadOutcome
-from allocator.caseload_data import (
+from allocator.caseload.data import (
     CaseData,
     CaseloadInstance,
     Option,
@@ -17,8 +16,9 @@ from allocator.caseload_data import (
     evaluate,
     placement_errors,
 )
-from allocator.caseload_greedy import first_come_first_served, plan_caseload_greedy
-from allocator.caseload_mip import plan_caseload_highs, solve_caseload_highs
+from allocator.caseload.engines.greedy import first_come_first_served, plan_caseload_greedy
+from allocator.caseload.engines.highs import plan_caseload_highs, solve_caseload_highs
+from allocator.caseload.plan import CaseloadOutcome
 from allocator.model import Agreement, Scenario
 from allocator.solve import SolveParams, Status
 

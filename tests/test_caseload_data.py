@@ -18,7 +18,7 @@ from caseload_fixtures import (
     teacher,
 )
 
-from allocator.caseload_data import (
+from allocator.caseload.data import (
     Placement,
     build_instance,
     estimated_one_way_minutes,

@@ -1,4 +1,4 @@
-"""Ruin and recreate (`allocator.caseload_search`): feasible, never worse, and it finds what the
+"""Ruin and recreate (`allocator.caseload.search`): feasible, never worse, and it finds what the
 priority greedy misses."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 from caseload_fixtures import case, county, small_counties, teacher
 from hypothesis import HealthCheck, given, settings
 
-from allocator.caseload import _search_waiting, compact_starts, priority_greedy
-from allocator.caseload_data import build_instance, evaluate, placement_errors
-from allocator.caseload_search import RuinRecreate, ruin_and_recreate
+from allocator.caseload.data import build_instance, evaluate, placement_errors
+from allocator.caseload.plan import _search_waiting, compact_starts, priority_greedy
+from allocator.caseload.search import RuinRecreate, ruin_and_recreate
 from allocator.constraints.caseload import build_caseload_model
 from allocator.model import Scenario
 from allocator.solve import SolveParams, Status, solve

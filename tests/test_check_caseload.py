@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from caseload_fixtures import SOUTH_PRIMARY, case, county, friday, leave, monday, plan_row, teacher
 
-from allocator.check_caseload import check_caseload
+from allocator.caseload.check import check_caseload
 from allocator.model import CaseloadSettings, Closure, Scenario
 from allocator.model.caseload_result import Assignment, CaseloadPlan, Waiting
 
@@ -301,7 +301,7 @@ def _withdrawn_county() -> Scenario:
 
 
 def test_consent_required_for_support_accepts_stopped_or_dropped_support() -> None:
-    from allocator.check_caseload import support_without_consent
+    from allocator.caseload.check import support_without_consent
 
     s = _withdrawn_county()
     stopped = assignment("C3", weeks=2, status="withdrawn")
@@ -314,7 +314,7 @@ def test_consent_required_for_support_accepts_stopped_or_dropped_support() -> No
 
 @pytest.mark.parametrize("status", ["running", "planned"])
 def test_consent_required_for_support_flags_support_without_consent(status: str) -> None:
-    from allocator.check_caseload import support_without_consent
+    from allocator.caseload.check import support_without_consent
 
     s = _withdrawn_county()
     kept = assignment("C3", weeks=4, status=status)

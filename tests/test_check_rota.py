@@ -19,7 +19,6 @@ from rota_fixtures import (
     terms_of,
 )
 
-from allocator.check_rota import check_rota
 from allocator.model import Closure, RotaSettings, Scenario, Unavailability
 from allocator.model.rota_result import (
     Meeting,
@@ -29,7 +28,8 @@ from allocator.model.rota_result import (
     expected_cases,
     ideal_interval,
 )
-from allocator.rota import plan_rota
+from allocator.rota.check import check_rota
+from allocator.rota.plan import plan_rota
 
 
 def _rota(*parts: Sequence[Meeting]) -> Rota:

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocator.check_staffing import CHECKS, check_staffing, problems_by_check
 from allocator.model import DistrictIndicators, StaffingSettings
 from allocator.model.staffing_result import StaffingAllocation, StaffingRule
-from allocator.staffing import METHODS, allocate_formula
+from allocator.staffing.check import CHECKS, check_staffing, problems_by_check
+from allocator.staffing.formula import METHODS, allocate_formula
 
 F = Fraction
 POST = F(1, 10)

@@ -7,7 +7,7 @@ from pathlib import Path
 from scenario_edit import set_cell
 from typer.testing import CliRunner
 
-from allocator.cli import app
+from allocator.cli.main import app
 from allocator.io import write_scenario
 from allocator.model import Scenario
 

@@ -16,7 +16,7 @@ import pytest
 from caseload_fixtures import FAST, NORTH_PRIMARY, case, county, monday, plan_row, teacher
 from ortools.sat.python import cp_model
 
-from allocator.caseload_data import CaseloadInstance, Option, Placement, build_instance
+from allocator.caseload.data import CaseloadInstance, Option, Placement, build_instance
 from allocator.constraints import constraints_of
 from allocator.constraints.caseload import (
     FORMULATIONS,

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from allocator.cli_bench import bench_app
-from allocator.gap import (
+from allocator.caseload.gap import (
     AUTO_ENGINE,
     GapInstance,
     GapResult,
@@ -22,6 +21,7 @@ from allocator.gap import (
     solve_gap_greedy,
     solve_gap_highs,
 )
+from allocator.cli.bench import bench_app
 from allocator.solve import Status
 
 DATA = Path(__file__).resolve().parent / "data" / "gap"

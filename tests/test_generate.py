@@ -13,7 +13,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocator.generate import check_meeting_days, generate_county, kent_scenario, main
 from allocator.io import read_scenario, write_scenario
 from allocator.model import (
     GroupKind,
@@ -26,6 +25,7 @@ from allocator.model import (
     meeting_days,
 )
 from allocator.model.calendar import half_term_of
+from allocator.synthetic.generate import check_meeting_days, generate_county, kent_scenario, main
 
 REFDATA = Path(__file__).resolve().parent / "data" / "kent"
 HIGH_INCIDENCE = {NeedType.CI, NeedType.BL, NeedType.BESD, NeedType.PSCN, NeedType.PD}

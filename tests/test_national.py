@@ -8,15 +8,16 @@ from collections import Counter
 
 import pytest
 
-from allocator.executors import (
+from allocator.model import Scenario
+from allocator.rota.plan import plan_rota
+from allocator.scale.executors import (
     ExecutorError,
     LocalExecutor,
     RayExecutor,
     SerialExecutor,
     make_executor,
 )
-from allocator.model import Scenario
-from allocator.national import (
+from allocator.scale.national import (
     MAX_DISTRICTS,
     SCHOOLS_PER_DISTRICT,
     AuthorityResult,
@@ -25,7 +26,6 @@ from allocator.national import (
     nation_tasks,
     run_nation,
 )
-from allocator.rota import plan_rota
 from allocator.solve import SolveParams, Status
 
 PARAMS = SolveParams(time_limit=20, workers=1)

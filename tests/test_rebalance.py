@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from allocator.caseload import plan_caseload, plan_rows, rebalance
-from allocator.caseload_data import Placement, build_instance, evaluate, placement_errors
-from allocator.cli_caseload import rebalance_app
+from allocator.caseload.data import Placement, build_instance, evaluate, placement_errors
+from allocator.caseload.plan import plan_caseload, plan_rows, rebalance
+from allocator.cli.caseload import rebalance_app
 from allocator.io import write_scenario
 from allocator.io.caseload_export import read_assignments, read_plan, write_caseload
 from allocator.model import PlanStatus, Scenario, ScenarioError
@@ -367,7 +367,7 @@ def test_a_current_plan_csv_row_naming_an_unknown_case_or_person_is_a_problem(
 
 
 def test_lift_assign_stops_support_without_consent_on_today(tmp_path: Path) -> None:
-    from allocator.cli_caseload import assign_app
+    from allocator.cli.caseload import assign_app
 
     folder = tmp_path / "county"
     write_scenario(_withdrawn_county(), folder)

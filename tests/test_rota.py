@@ -24,14 +24,14 @@ from rota_fixtures import (
 )
 from typer.testing import CliRunner
 
-from allocator.check_rota import check_rota
-from allocator.cli_rota import rota_app
+from allocator.cli.rota import rota_app
 from allocator.io import write_scenario
 from allocator.io.rota_export import read_rota_csv
 from allocator.model import Closure, RotaSettings, Scenario, Unavailability
 from allocator.model.rota_result import Rota, SchoolWeeks
 from allocator.paths import KENT
-from allocator.rota import (
+from allocator.rota.check import check_rota
+from allocator.rota.plan import (
     components,
     explain_rota,
     next_meetings,
@@ -388,7 +388,7 @@ def test_run_demo_prints_the_summary_and_writes_the_outputs(tmp_path: Path) -> N
 
     from rich.console import Console
 
-    from allocator.cli_rota import run_demo
+    from allocator.cli.rota import run_demo
 
     screen = StringIO()
     run_demo(small_county(groups_per_district=2), tmp_path, Console(file=screen, width=120))

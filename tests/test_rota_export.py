@@ -23,7 +23,7 @@ from allocator.io.rota_export import (
 )
 from allocator.model import Scenario, ScenarioError
 from allocator.model.rota_result import Rota
-from allocator.rota import plan_rota
+from allocator.rota.plan import plan_rota
 from allocator.solve import SolveParams
 
 

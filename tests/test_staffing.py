@@ -17,8 +17,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-import allocator.cli_staffing as cli_staffing
-from allocator.check_staffing import check_staffing
+import allocator.cli.staffing as cli_staffing
 from allocator.io.staffing_export import (
     COMPARISON_COLUMNS,
     POOL_COLUMNS,
@@ -42,7 +41,8 @@ from allocator.model.staffing_result import (
     StaffingInfeasible,
     StaffingRule,
 )
-from allocator.staffing import (
+from allocator.staffing.check import check_staffing
+from allocator.staffing.formula import (
     METHODS,
     adjust_formula,
     allocate_formula,
@@ -297,7 +297,11 @@ def test_the_checker_flags_a_floor_rounded_down() -> None:
     rows = small(("Big", 800, 0.5), ("Tiny", 10, 0.05))
     allocation = allocate_formula(two_weights(floor_fte=1.45), rows)
     districts = tuple(
-        d.model_copy(update={"allocated_fte": d.allocated_fte + (F(-1, 10) if d.district == "Tiny" else F(1, 10))})
+        d.model_copy(
+            update={
+                "allocated_fte": d.allocated_fte + (F(-1, 10) if d.district == "Tiny" else F(1, 10))
+            }
+        )
         for d in allocation.districts
     )
     rounded_down = allocation.model_copy(update={"districts": districts})

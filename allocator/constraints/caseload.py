@@ -24,7 +24,7 @@ from typing import ClassVar
 
 from ortools.sat.python import cp_model
 
-from allocator.caseload_data import PER_MILLE, CaseloadInstance, Placement, person_loads
+from allocator.caseload.data import PER_MILLE, CaseloadInstance, Placement, person_loads
 from allocator.constraints import constraint
 from allocator.solve import Level, LinearExpr, Penalty, Solution
 

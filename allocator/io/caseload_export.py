@@ -23,7 +23,7 @@ from allocator.model.caseload_result import Assignment, CaseloadPlan, Change, Wa
 from allocator.model.scenario import Problem, ScenarioError
 
 if TYPE_CHECKING:
-    from allocator.caseload import CaseloadOutcome
+    from allocator.caseload.plan import CaseloadOutcome
 
 ASSIGNMENT_COLUMNS = (
     "case_id",
@@ -290,7 +290,7 @@ def read_plan(path: Path, scenario: Scenario) -> CaseloadPlan:
     (`case_id, person_id, start, end, status`): then each row's team is its person's, its minutes
     a week the agreement's, and its travel what the planner counts (travel_minutes.csv, else the
     estimate), there and back. Unknown cases and people are problems by row and column."""
-    from allocator.caseload_data import travel_table, weekly_travel_minutes
+    from allocator.caseload.data import travel_table, weekly_travel_minutes
 
     header = _header(path)
     if all(c in header for c in REQUIRED_ASSIGNMENT_COLUMNS):

@@ -19,7 +19,7 @@ from allocator.io.caseload_export import (
 from allocator.model.caseload_result import CaseloadPlan
 
 if TYPE_CHECKING:
-    from allocator.caseload import CaseloadOutcome
+    from allocator.caseload.plan import CaseloadOutcome
 
 from api import audit
 from api.db.models import PlanRow

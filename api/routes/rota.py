@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from allocator.io.rota_export import slug, write_rota_csv, write_rota_ics, write_rota_xlsx
 from allocator.model.rota_result import Rota, RuleScore
-from allocator.rota import next_meetings
+from allocator.rota.plan import next_meetings
 from api import audit
 from api.db.models import RotaRow
 from api.deps import (

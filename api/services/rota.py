@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from allocator.constraints import constraints_of
 from allocator.model.rota_result import Meeting, Rota
-from allocator.rota import RotaOutcome
+from allocator.rota.plan import RotaOutcome
 from allocator.solve import SolveParams
 from api.db.models import JobRow, MeetingRow, RotaRow, ScenarioRow
 from api.jobs import JobFailed

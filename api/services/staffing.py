@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from allocator.model import Scenario, StaffingSettings
 from allocator.model.staffing_result import StaffingAllocation, StaffingComparison, StaffingError
-from allocator.staffing import adjust_formula, allocate_staffing, compare_staffing
+from allocator.staffing.formula import adjust_formula, allocate_staffing, compare_staffing
 from api.errors import field_error
 from api.schemas.staffing import (
     ComparisonOut,

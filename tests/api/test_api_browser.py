@@ -34,7 +34,9 @@ ARGS = [
 ]
 
 if not CHROMIUM.exists() and os.environ.get("CI") == "true":
-    pytest.fail("CI needs Debian's chromium at /usr/bin/chromium (.ci/run installs it)", pytrace=False)
+    pytest.fail(
+        "CI needs Debian's chromium at /usr/bin/chromium (.ci/run installs it)", pytrace=False
+    )
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),

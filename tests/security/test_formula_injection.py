@@ -28,7 +28,7 @@ from openpyxl import Workbook, load_workbook
 from pydantic import BaseModel, ValidationError
 from typer.testing import CliRunner
 
-from allocator.cli import app
+from allocator.cli.main import app
 from allocator.io import write_scenario
 from allocator.io.caseload_export import (
     read_assignments,
@@ -55,7 +55,7 @@ from tests.api.api_support import Service, bearer, settings_for, zip_folder
 from tests.conftest import make_tiny_scenario
 
 if TYPE_CHECKING:
-    from allocator.caseload import CaseloadOutcome
+    from allocator.caseload.plan import CaseloadOutcome
 
 M = TypeVar("M", bound=BaseModel)
 runner = CliRunner()

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from scenario_edit import read_rows, set_cell
 from typer.testing import CliRunner
 
-from allocator.cli import app
+from allocator.cli.main import app
 from allocator.io import read_scenario, read_scenario_with_notes, write_scenario
 from allocator.io.scenario_folder import FILES, INDICATORS_FILE, KNOWN_FILES
 from allocator.model import (

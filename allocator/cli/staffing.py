@@ -1,4 +1,4 @@
-"""`lift staffing` and `lift staffing compare`: a thin face over allocator.staffing (parse, call, render)."""
+"""`lift staffing` and `lift staffing compare`: a thin face over allocator.staffing.formula (parse, call, render)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from allocator.model.staffing_result import (
     format_fte,
 )
 from allocator.paths import KENT
-from allocator.staffing import (
+from allocator.staffing.formula import (
     METHODS,
     adjust_formula,
     allocate_staffing,

@@ -24,8 +24,7 @@ from dataclasses import dataclass, field, replace
 import highspy
 import numpy as np
 
-from allocator.caseload import CaseloadOutcome, PartSolve
-from allocator.caseload_data import (
+from allocator.caseload.data import (
     PER_MILLE,
     CaseloadInstance,
     Placement,
@@ -34,7 +33,7 @@ from allocator.caseload_data import (
     person_loads,
     team_utilisation,
 )
-from allocator.caseload_greedy import (
+from allocator.caseload.engines.greedy import (
     LEVEL_NAMES,
     baseline_outcome,
     decided_cases,
@@ -42,7 +41,8 @@ from allocator.caseload_greedy import (
     globalise,
     localise,
 )
-from allocator.gap import highs_status, new_highs
+from allocator.caseload.gap import highs_status, new_highs
+from allocator.caseload.plan import CaseloadOutcome, PartSolve
 from allocator.model import Scenario
 from allocator.solve import LevelResult, SolveParams, SolveResult, Status
 

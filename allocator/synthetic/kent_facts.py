@@ -1,6 +1,6 @@
 """Real facts about Kent used by the embedded scenario, each with its source.
 
-Everything else in `scenarios/kent/` is synthetic (see `allocator.generate` and the scenario's
+Everything else in `scenarios/kent/` is synthetic (see `allocator.synthetic.generate` and the scenario's
 README).
 """
 

@@ -1,6 +1,6 @@
 """Seeded synthetic counties, and the embedded Kent scenario.
 
-`kent_scenario()` joins the real facts of `allocator.kent_facts` (districts, Census 2021
+`kent_scenario()` joins the real facts of `allocator.synthetic.kent_facts` (districts, Census 2021
 populations, main towns, Appendix 1's special schools, the 2025-26 terms and INSET days) to
 synthetic schools, LIFT groups, meeting slots, people, leave, agreements and staffing indicators.
 `generate_county()` makes the districts and special schools synthetic too and runs the same
@@ -8,8 +8,8 @@ machinery, so scale 1 is Kent-sized.
 Both are deterministic for a seed (one `random.Random(seed)`, never the global generator) and check
 that every meeting slot has enough meeting days in every half-term for the groups that use it.
 
-    python -m allocator.generate kent [OUT]                       # rewrite scenarios/kent/
-    python -m allocator.generate county --scale N --seed S OUT
+    python -m allocator.synthetic.generate kent [OUT]                       # rewrite scenarios/kent/
+    python -m allocator.synthetic.generate county --scale N --seed S OUT
 """
 
 from __future__ import annotations
@@ -26,14 +26,6 @@ from datetime import date, time, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from allocator.kent_facts import (
-    KENT_ACADEMIC_YEAR,
-    KENT_DISTRICTS,
-    KENT_INSET_2025_26,
-    KENT_SPECIAL_SCHOOLS,
-    KENT_TERMS_2025_26,
-    SPECIAL_SCHOOL_HOME,
-)
 from allocator.model import (
     WEEKDAYS,
     Agreement,
@@ -60,6 +52,14 @@ from allocator.model import (
     meeting_days,
 )
 from allocator.model.calendar import half_term_of
+from allocator.synthetic.kent_facts import (
+    KENT_ACADEMIC_YEAR,
+    KENT_DISTRICTS,
+    KENT_INSET_2025_26,
+    KENT_SPECIAL_SCHOOLS,
+    KENT_TERMS_2025_26,
+    SPECIAL_SCHOOL_HOME,
+)
 
 KENT_POPULATION = sum(d.population for d in KENT_DISTRICTS)
 MINUTES_PER_FTE_WEEK = 1110
@@ -1075,7 +1075,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from allocator.io import write_scenario
     from allocator.paths import KENT
 
-    parser = argparse.ArgumentParser(prog="python -m allocator.generate", description=main.__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m allocator.synthetic.generate", description=main.__doc__
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     kent = commands.add_parser("kent", help="write the embedded Kent scenario")
     kent.add_argument("out", nargs="?", type=Path, default=KENT)

@@ -11,7 +11,7 @@ The planner, in order:
    exact (the one closest to 1 where several do). No allocation within the rules has a smaller largest
    relative deviation from the quota, nor a smaller total deviation.
 4. posts: a district the rules hold keeps its bound; the method rounds the others' constrained quotas.
-5. check: `allocator.check_staffing` re-verifies the result from the raw inputs.
+5. check: `allocator.staffing.check` re-verifies the result from the raw inputs.
 """
 
 from __future__ import annotations
@@ -705,7 +705,7 @@ def allocate_formula(
         quota_scale=solved.scale,
     )
     if check:
-        from allocator.check_staffing import check_staffing
+        from allocator.staffing.check import check_staffing
 
         problems = check_staffing(allocation, indicators)
         if problems:

@@ -18,7 +18,7 @@ import random
 import time
 from collections.abc import Mapping
 
-from allocator.caseload_data import CaseloadInstance, Placement, earliest_placement
+from allocator.caseload.data import CaseloadInstance, Placement, earliest_placement
 
 RUIN_CASES = (2, 10)
 """How many placed cases a ruin takes out (inclusive range)."""

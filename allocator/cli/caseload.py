@@ -1,4 +1,4 @@
-"""`lift assign` and `lift rebalance`: a thin face over allocator.caseload (parse, call, render).
+"""`lift assign` and `lift rebalance`: a thin face over allocator.caseload.plan (parse, call, render).
 
 `run_demo` is the caseload step of `lift demo`: it plans the scenario's caseload and writes its outputs.
 """
@@ -15,15 +15,21 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from allocator.caseload import ENGINES, CaseloadOutcome, RebalanceOutcome, plan_caseload, rebalance
-from allocator.caseload_data import team_label
+from allocator.caseload.data import team_label
+from allocator.caseload.plan import (
+    ENGINES,
+    CaseloadOutcome,
+    RebalanceOutcome,
+    plan_caseload,
+    rebalance,
+)
+from allocator.cli.progress import solve_progress
 from allocator.io import read_scenario
 from allocator.io.caseload_export import read_new_agreements, read_plan, write_caseload
 from allocator.model import PlanStatus, Scenario, ScenarioError
 from allocator.model.caseload_result import CaseloadPlan, WaitStats
 from allocator.model.cases import CONSENT_WITHDRAWN
 from allocator.paths import KENT
-from allocator.progress import solve_progress
 from allocator.solve import SolveParams
 
 DEMO_SECONDS = 10.0
@@ -169,7 +175,7 @@ def _print_withdrawn(plan: CaseloadPlan, out: Console) -> None:
 
 
 def _capacity_from_staffing(scenario: Scenario) -> Mapping[str, int]:
-    from allocator.staffing import allocate_staffing, team_capacity_from_staffing
+    from allocator.staffing.formula import allocate_staffing, team_capacity_from_staffing
 
     return team_capacity_from_staffing(scenario, allocate_staffing(scenario))
 

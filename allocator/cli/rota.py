@@ -1,6 +1,6 @@
 """`lift rota`: plan the year's LIFT meeting rota, and `lift rota next`: a meeting for an urgent case.
 
-A thin face over `allocator.rota`: parse, call, render. `run_demo` is the step `lift demo` runs.
+A thin face over `allocator.rota.plan`: parse, call, render. `run_demo` is the step `lift demo` runs.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from allocator.io.rota_export import read_rota_csv, write_rota_outputs
 from allocator.model import Scenario, ScenarioError
 from allocator.model.rota_result import Rota
 from allocator.paths import KENT
-from allocator.rota import RotaOutcome, RotaProgress, next_meetings, plan_rota
+from allocator.rota.plan import RotaOutcome, RotaProgress, next_meetings, plan_rota
 from allocator.solve import ProgressEvent, SolveParams, default_workers
 
 rota_app = typer.Typer(

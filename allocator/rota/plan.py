@@ -18,7 +18,6 @@ from datetime import date, timedelta
 
 from ortools.sat.python import cp_model
 
-from allocator.check_rota import check_rota
 from allocator.constraints import constraints_of
 from allocator.constraints.rota import Guard, MeetingKey, RotaModel
 from allocator.model import LiftGroup, MeetingSlot, Problem, Scenario, ScenarioError
@@ -33,6 +32,7 @@ from allocator.model.rota_result import (
     SchoolWeeks,
     expected_cases,
 )
+from allocator.rota.check import check_rota
 from allocator.solve import (
     Level,
     LinearExpr,

@@ -11,8 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 
-from allocator.caseload import CaseloadOutcome, PartSolve, make_outcome
-from allocator.caseload_data import (
+from allocator.caseload.data import (
     CaseData,
     CaseloadInstance,
     Option,
@@ -20,6 +19,7 @@ from allocator.caseload_data import (
     build_instance,
     evaluate,
 )
+from allocator.caseload.plan import CaseloadOutcome, PartSolve, make_outcome
 from allocator.model import Scenario
 from allocator.solve import LevelResult, SolveResult, Status
 

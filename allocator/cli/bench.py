@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from allocator.gap import AUTO_ENGINE, check_gap, read_gap, solve_gap
+from allocator.caseload.gap import AUTO_ENGINE, check_gap, read_gap, solve_gap
 
 bench_app = typer.Typer(help="Solve standard benchmark instances.", no_args_is_help=True)
 

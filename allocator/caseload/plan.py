@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from allocator.caseload_data import (
+from allocator.caseload.check import check_caseload
+from allocator.caseload.data import (
     CaseData,
     CaseloadInstance,
     Objectives,
@@ -32,8 +33,7 @@ from allocator.caseload_data import (
     school_days,
     team_label,
 )
-from allocator.caseload_search import ruin_and_recreate
-from allocator.check_caseload import check_caseload
+from allocator.caseload.search import ruin_and_recreate
 from allocator.constraints.caseload import (
     LEVELS,
     PLANNING_LEVELS,
@@ -100,7 +100,7 @@ LP_BOUND_SHARE = 0.1
 FIRST_LEVEL_SECONDS = 1.5
 """The first level gets at least this long (if the part has it): time to take in the warm start."""
 SEARCH_SHARE = 0.5
-"""Share of the second level's time for ruin and recreate (`allocator.caseload_search`) before the
+"""Share of the second level's time for ruin and recreate (`allocator.caseload.search`) before the
 solver: it finds shorter waits faster than the solver's own search does (docs/benchmarks.md)."""
 
 
@@ -645,7 +645,7 @@ def first_level_lp_bound(part: CaseloadInstance, seconds: float = 5.0) -> float 
     import numpy as np
 
     # Imported here: the MIP baseline builds on this module.
-    from allocator.caseload_mip import _columns, _constants, _Model
+    from allocator.caseload.engines.highs import _columns, _constants, _Model
 
     constant = _constants(part)[0]
     cols = _columns(part)

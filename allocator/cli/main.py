@@ -10,10 +10,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from allocator.cli.summary import district_summary
 from allocator.io import read_scenario_with_notes, write_scenario
 from allocator.model import Scenario, ScenarioError
 from allocator.paths import KENT
-from allocator.summary import district_summary
 
 DemoStep = Callable[[Scenario, Path, Console], None]
 
@@ -79,7 +79,7 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
     """Generate a synthetic county scenario of a given scale."""
-    from allocator.generate import generate_county
+    from allocator.synthetic.generate import generate_county
 
     scenario = generate_county(scale=scale, seed=seed)
     write_scenario(scenario, out_dir)
@@ -102,21 +102,21 @@ def demo(
 
 
 def _staffing_demo(scenario: Scenario, out: Path, console: Console) -> None:
-    from allocator.cli_staffing import show_staffing
+    from allocator.cli.staffing import show_staffing
 
     console.rule("Staffing formula")
     show_staffing(scenario, out / "staffing", console=console)
 
 
 def _rota_demo(scenario: Scenario, out: Path, console: Console) -> None:
-    from allocator.cli_rota import run_demo
+    from allocator.cli.rota import run_demo
 
     console.rule("Meeting rota")
     run_demo(scenario, out / "rota", console)
 
 
 def _caseload_demo(scenario: Scenario, out: Path, console: Console) -> None:
-    from allocator.cli_caseload import run_demo
+    from allocator.cli.caseload import run_demo
 
     console.rule("Caseload")
     run_demo(scenario, out / "caseload", console)
@@ -129,10 +129,10 @@ def _demo_steps() -> list[DemoStep]:
 
 def _mount() -> None:
     """Attach each job's commands (each lives beside its own face code)."""
-    from allocator.cli_bench import bench_app
-    from allocator.cli_caseload import assign_app, rebalance_app
-    from allocator.cli_rota import rota_app
-    from allocator.cli_staffing import staffing_app
+    from allocator.cli.bench import bench_app
+    from allocator.cli.caseload import assign_app, rebalance_app
+    from allocator.cli.rota import rota_app
+    from allocator.cli.staffing import staffing_app
     from api.cli import service_app
 
     app.add_typer(rota_app, name="rota")

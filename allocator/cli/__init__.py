@@ -1,0 +1,1 @@
+"""The `lift` command: one module per job, thin over the planners."""

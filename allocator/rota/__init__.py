@@ -1,0 +1,1 @@
+"""The meeting rota: data, model, plan, check, outcome."""

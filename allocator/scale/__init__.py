@@ -1,0 +1,1 @@
+"""Many counties at once: the national decomposition and its executors."""

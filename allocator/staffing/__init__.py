@@ -1,0 +1,1 @@
+"""The staffing formula: apportionment, the formula, what-ifs, the check."""

@@ -1,0 +1,1 @@
+"""The synthetic county generator and the Kent facts it starts from."""

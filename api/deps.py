@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.db.models import ScenarioRow, User, utcnow
 from api.jobs import JobManager
+from api.scope import Scope
 from api.security import UNKNOWN_TOKEN, Role, TokenRefused, authenticate, needs_last_used
 from api.settings import Settings
 from api.store import ScenarioCache
@@ -100,37 +100,6 @@ Officer = Annotated[User, Depends(require(Role.COUNTY_OFFICER))]
 Planner = Annotated[User, Depends(require(Role.COUNTY_OFFICER, Role.DISTRICT_COORDINATOR))]
 """Who may change cases and run the rota and caseload planners."""
 StaffingReader = Annotated[User, Depends(require(Role.COUNTY_OFFICER, Role.VIEWER))]
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The districts of a scenario a user may see."""
-
-    districts: tuple[str, ...]
-    county: bool
-    """True when the user sees every district."""
-
-    def allows(self, district: str | None) -> bool:
-        """Whether `district` is visible (None, the whole county, only for county-wide users)."""
-        return self.county if district is None else district in self.districts
-
-    def pick(self, district: str | None) -> tuple[str, ...]:
-        """The districts to show for an optional `district` filter; 404 outside the scope."""
-        if district is None:
-            return self.districts
-        if district not in self.districts:
-            raise HTTPException(404, f"district {district!r} not found")
-        return (district,)
-
-    def planning_district(self, district: str | None) -> str | None:
-        """The district a planner job covers: a coordinator's own; None (the county) for officers."""
-        if district is None:
-            if self.county:
-                return None
-            if len(self.districts) != 1:
-                raise HTTPException(404, "your district is not in this scenario")
-            return self.districts[0]
-        return self.pick(district)[0]
 
 
 def get_scenario(

@@ -1,7 +1,8 @@
 """Errors as the API reports them: 400 unparsable, 401, 403, 404, 409, 413, 422 with the field path.
 
-Every route documents the statuses it can return (`responses(...)`), so the OpenAPI document lists
-them all.
+The services' own errors (`api.services.errors`: NotFound, Conflict, Invalid) are answered here with
+404, 409 and 422. Every route documents the statuses it can return (`responses(...)`), so the OpenAPI
+document lists them all.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from allocator.model import Problem
+from api.services.errors import Conflict, FieldError, Invalid, NotFound, ServiceError
 
 
 def raised_at(error: BaseException) -> str:
@@ -36,15 +38,6 @@ class ErrorMessage(BaseModel):
     """An error for people."""
 
     detail: str
-
-
-class FieldError(BaseModel):
-    """One invalid field: where (`loc`, e.g. ["body", "consent"]), what was wrong, and the input."""
-
-    loc: list[str | int]
-    msg: str
-    type: str
-    input: Any = None
 
 
 class ValidationFailed(BaseModel):
@@ -95,17 +88,8 @@ def unprocessable(errors: Sequence[FieldError]) -> JSONResponse:
     )
 
 
-class Unprocessable(Exception):
-    """Raised by routes for field errors found beyond the request schema (e.g. an unknown school)."""
-
-    def __init__(self, errors: Sequence[FieldError]) -> None:
-        super().__init__("; ".join(f"{'.'.join(map(str, e.loc))}: {e.msg}" for e in errors))
-        self.errors = list(errors)
-
-
-def field_error(loc: Sequence[str | int], msg: str, value: Any = None) -> Unprocessable:
-    """An `Unprocessable` for one field."""
-    return Unprocessable([FieldError(loc=list(loc), msg=msg, type="value_error", input=value)])
+STATUS_OF: dict[type[ServiceError], int] = {NotFound: 404, Conflict: 409}
+"""The status each service error is answered with."""
 
 
 async def _validation(_request: Request, error: Exception) -> JSONResponse:
@@ -125,9 +109,15 @@ async def _validation(_request: Request, error: Exception) -> JSONResponse:
     return unprocessable(errors)
 
 
-async def _unprocessable(_request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, Unprocessable)
+async def _invalid(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, Invalid)
     return unprocessable(error.errors)
+
+
+async def _refused(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ServiceError)
+    status = next(code for kind, code in STATUS_OF.items() if isinstance(error, kind))
+    return JSONResponse(status_code=status, content={"detail": error.detail})
 
 
 async def _http(_request: Request, error: Exception) -> JSONResponse:
@@ -142,7 +132,9 @@ async def _http(_request: Request, error: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     """Register the error handlers."""
     app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(Unprocessable, _unprocessable)
+    app.add_exception_handler(Invalid, _invalid)
+    for kind in STATUS_OF:
+        app.add_exception_handler(kind, _refused)
     app.add_exception_handler(StarletteHTTPException, _http)
 
 

@@ -13,7 +13,10 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
+from allocator.io import read_scenario_with_notes
+from allocator.paths import KENT
 from api import errors
 from api.db.engine import make_engine, make_sessionmaker
 from api.db.migrate import upgrade
@@ -35,7 +38,7 @@ from api.routes import (
 from api.services.caseload import CaseloadJobs
 from api.services.rota import RotaJobs
 from api.settings import Settings
-from api.store import ScenarioCache
+from api.store import ScenarioCache, save_scenario
 
 log = logging.getLogger("lift.api")
 HERE = Path(__file__).resolve().parent
@@ -56,10 +59,6 @@ ROUTERS = (
 
 def load_kent_if_empty(sessions: sessionmaker[Session]) -> int | None:
     """Store the embedded Kent scenario when the database has none; returns its id if loaded."""
-    from allocator.io import read_scenario_with_notes
-    from allocator.paths import KENT
-    from api.store import save_scenario
-
     with sessions() as session:
         if session.scalars(select(ScenarioRow.id).limit(1)).first() is not None:
             return None
@@ -132,8 +131,6 @@ def add_docs(app: FastAPI) -> None:
     """/docs (Swagger UI from the installed `swagger-ui-bundle-v2`, no third-party host, started by
     a static script so the CSP needs no inline script) and /favicon.ico. There is no /redoc: no
     package ships ReDoc's files."""
-    from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
-
     app.mount(DOCS_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
 
     @app.get(DOCS_PATH, response_class=HTMLResponse, include_in_schema=False)

@@ -1,4 +1,5 @@
-"""Scenarios, agreements and plans between the database and the domain model.
+"""Scenarios, agreements and plans between the database and the domain model (the row converters
+are in `api.convert`).
 
 A scenario row holds the validated county without its agreements and plan; agreements live one row per
 case and the current plan is the newest plan of each district, so the scenario the planners see is
@@ -19,8 +20,9 @@ from sqlalchemy.orm import Session
 from allocator.caseload.data import consent_withdrawn_rows
 from allocator.cli.summary import district_summary
 from allocator.io import AGREEMENT_COLUMNS
-from allocator.model import Agreement, PlannedSupport, Scenario
+from allocator.model import Agreement, Scenario
 from allocator.model.cases import CONSENT_WITHDRAWN
+from api.convert import agreement_row, planned_row, to_agreement, to_planned_support
 from api.db.models import AgreementRow, AssignmentRow, PlanRow, ScenarioRow, User, WaitingRow
 
 OPEN = "open"
@@ -79,30 +81,6 @@ def agreement_district(base: Scenario, agreement: Agreement) -> str:
     return base.school_by_urn[agreement.school_urn].district
 
 
-def agreement_row(scenario_id: int, district: str, agreement: Agreement) -> AgreementRow:
-    """A new row for a validated agreement."""
-    data = agreement.model_dump(mode="json")
-    return AgreementRow(
-        scenario_id=scenario_id,
-        district=district,
-        case_id=agreement.case_id,
-        school_urn=agreement.school_urn,
-        need_type=data["need_type"],
-        sen_stage=data["sen_stage"],
-        lac=agreement.lac,
-        consent=data["consent"],
-        agreed_on=agreement.agreed_on,
-        minutes_per_week=agreement.minutes_per_week,
-        weeks=agreement.weeks,
-        priority=agreement.priority,
-    )
-
-
-def to_agreement(row: AgreementRow) -> Agreement:
-    """The domain agreement of a row."""
-    return Agreement.model_validate({name: getattr(row, name) for name in AGREEMENT_FIELDS})
-
-
 def save_scenario(
     session: Session, scenario: Scenario, notes: Sequence[str], user: User | None
 ) -> ScenarioRow:
@@ -145,16 +123,11 @@ def save_scenario(
         for support in kept.values():
             agreement = by_case[support.case_id]
             plan.assignments.append(
-                AssignmentRow(
-                    case_id=support.case_id,
-                    district=district_of[support.case_id],
-                    person_id=support.person_id,
-                    team=scenario.team_of(agreement),
-                    start=support.start,
-                    end=support.end,
-                    minutes_per_week=agreement.minutes_per_week,
-                    travel_minutes=0,
-                    status=support.status.value,
+                planned_row(
+                    support,
+                    district_of[support.case_id],
+                    scenario.team_of(agreement),
+                    agreement.minutes_per_week,
                 )
             )
         session.add(plan)
@@ -228,12 +201,7 @@ def live_scenario(session: Session, cache: ScenarioCache, row: ScenarioRow) -> S
     plan = current_plan(session, row.id, base.district_names, cases)
     data: dict[str, Any] = dict(row.content)
     data["agreements"] = [to_agreement(a).model_dump(mode="json") for a in agreements]
-    data["current_plan"] = [
-        PlannedSupport(
-            case_id=p.case_id, person_id=p.person_id, start=p.start, end=p.end, status=p.status
-        ).model_dump(mode="json")
-        for p in plan
-    ]
+    data["current_plan"] = [to_planned_support(p).model_dump(mode="json") for p in plan]
     return Scenario.model_validate(data)
 
 

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.db.models import MeetingRow, RotaRow
-from api.deps import Scope
 from api.schemas.common import ConstraintScoreOut
 from api.schemas.rota import MeetingOut, ReasonOut, RotaAnalysisOut
+from api.scope import Scope
 
 
 def meeting_out(row: MeetingRow) -> MeetingOut:

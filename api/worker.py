@@ -19,7 +19,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Protocol
 
-from allocator.caseload.plan import CaseloadOutcome, RebalanceOutcome, plan_caseload, rebalance
+from allocator.caseload.outcome import CaseloadOutcome, RebalanceOutcome
+from allocator.caseload.plan import plan_caseload
+from allocator.caseload.rebalance import rebalance
 from allocator.model import Agreement, Scenario
 from allocator.model.caseload_result import CaseloadCheck, CaseloadKpis, CaseloadPlan, Change
 from allocator.model.rota_result import Rota

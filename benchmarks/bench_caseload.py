@@ -29,7 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from allocator.caseload.data import school_weeks
-from allocator.caseload.plan import CaseloadOutcome, plan_caseload, rebalance
+from allocator.caseload.outcome import CaseloadOutcome
+from allocator.caseload.plan import plan_caseload
+from allocator.caseload.rebalance import rebalance
 from allocator.io import read_scenario
 from allocator.model import Agreement, Scenario
 from allocator.paths import KENT

@@ -22,8 +22,9 @@ from allocator.io import read_scenario
 from allocator.model import Scenario
 from allocator.model.rota_result import RotaCheck
 from allocator.paths import KENT
+from allocator.rota.baseline import round_robin_rota
 from allocator.rota.check import check_rota
-from allocator.rota.plan import plan_rota, round_robin_rota
+from allocator.rota.plan import plan_rota
 from allocator.solve import SolveParams, default_workers
 from allocator.synthetic.generate import generate_county
 

@@ -22,7 +22,9 @@ import apportionment.methods as pypi_apportionment
 
 from allocator.io import read_scenario
 from allocator.paths import KENT
-from allocator.staffing.formula import METHODS, allocate_staffing, apportion, staffing_sensitivity
+from allocator.staffing.apportion import METHODS, apportion
+from allocator.staffing.formula import allocate_staffing
+from allocator.staffing.whatif import staffing_sensitivity
 
 REFDATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "apportionment"
 PYPI_NAMES = {

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from allocator.staffing.apportion import DIVISOR_METHODS, METHODS, apportion, apportion_with_ties
 from allocator.staffing.check import reference_rounding
-from allocator.staffing.formula import DIVISOR_METHODS, METHODS, apportion, apportion_with_ties
 
 REFDATA = Path(__file__).resolve().parent / "data" / "apportionment"
 PYPI_NAMES = {

@@ -12,8 +12,14 @@ from fractions import Fraction
 
 import pytest
 
+from allocator.staffing.apportion import (
+    DIVISOR_METHODS,
+    METHODS,
+    apportion,
+    posts_below,
+    round_within,
+)
 from allocator.staffing.check import reference_rounding
-from allocator.staffing.formula import DIVISOR_METHODS, METHODS, _posts_below, _round, apportion
 
 
 def _signpost(method: str, post: int) -> Fraction:
@@ -54,7 +60,7 @@ EDGE_QUOTAS = sorted(
 @pytest.mark.parametrize("method", DIVISOR_METHODS)
 def test_the_starting_point_is_the_signposts_strictly_below_each_edge_quota(method: str) -> None:
     for quota in EDGE_QUOTAS:
-        assert _posts_below(method, quota) == _count_signposts_below(method, quota), (method, quota)
+        assert posts_below(method, quota) == _count_signposts_below(method, quota), (method, quota)
 
 
 # Every share-out of 0 to 9 seats over three names with weights 0 to 5: 3,430 cases a method, many
@@ -120,7 +126,7 @@ def test_every_bounded_small_case_equals_the_reference_rounding(method: str) -> 
         exact = {n: Fraction(w) for n, w in zip(names, weights, strict=True)}
         fewest = dict(zip(names, least, strict=True))
         highest = dict(zip(names, most, strict=True))
-        got = _round(method, exact, seats, fewest, "test", highest).posts
+        got = round_within(method, exact, seats, fewest, "test", highest).posts
         if got != reference_rounding(method, exact, seats, fewest, highest):
             wrong.append((weights, seats, least, most, got))
     assert not wrong, wrong[:5]

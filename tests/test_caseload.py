@@ -24,13 +24,10 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from allocator.caseload.data import build_instance, evaluate, placement_errors
-from allocator.caseload.plan import (
-    CaseloadOutcome,
-    compact_starts,
-    plan_caseload,
-    priority_greedy,
-    rebalance,
-)
+from allocator.caseload.outcome import CaseloadOutcome
+from allocator.caseload.plan import plan_caseload
+from allocator.caseload.rebalance import rebalance
+from allocator.caseload.search import compact_starts, priority_greedy
 from allocator.cli.caseload import assign_app, run_demo
 from allocator.io import write_scenario
 from allocator.io.caseload_export import (
@@ -271,7 +268,7 @@ def test_a_generated_county_plans_with_no_breach() -> None:
 
 def test_outputs_are_written_and_the_plan_reads_back(tmp_path: Path) -> None:
     outcome = plan_caseload(busy_county(), FAST)
-    paths = write_caseload(outcome, tmp_path)
+    paths = write_caseload(outcome.plan, outcome.load, tmp_path)
     names = {p.name for p in paths}
     assert {"assignments.csv", "unassigned.csv", "load.csv", "caseload.xlsx"} <= names
     assert {"utilisation-northdown.png", "utilisation-hi.png"} <= names
@@ -358,7 +355,7 @@ def test_capacity_from_staffing_sizes_each_team_by_the_formula(
 
 def test_the_lp_bound_never_exceeds_the_first_level() -> None:
     """The time-indexed LP relaxation bounds the first level from below; the gap counts it."""
-    from allocator.caseload.plan import first_level_lp_bound
+    from allocator.caseload.timeindexed import first_level_lp_bound
 
     s = busy_county()
     outcome = plan_caseload(s, FAST)

@@ -16,9 +16,10 @@ from allocator.caseload.data import (
     evaluate,
     placement_errors,
 )
-from allocator.caseload.engines.greedy import first_come_first_served, plan_caseload_greedy
+from allocator.caseload.engines.greedy import plan_caseload_greedy
 from allocator.caseload.engines.highs import plan_caseload_highs, solve_caseload_highs
-from allocator.caseload.plan import CaseloadOutcome
+from allocator.caseload.outcome import CaseloadOutcome
+from allocator.caseload.search import first_come_first_served
 from allocator.model import Agreement, Scenario
 from allocator.solve import SolveParams, Status
 

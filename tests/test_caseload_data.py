@@ -21,13 +21,12 @@ from caseload_fixtures import (
 from allocator.caseload.data import (
     Placement,
     build_instance,
-    estimated_one_way_minutes,
     evaluate,
-    haversine_km,
     placement_errors,
     school_weeks,
 )
 from allocator.model import CaseloadSettings, Closure, TravelTime
+from allocator.model.travel import estimated_one_way_minutes, haversine_km
 
 
 def test_school_weeks_skip_holidays_and_county_inset_weeks() -> None:

@@ -7,8 +7,13 @@ from caseload_fixtures import case, county, small_counties, teacher
 from hypothesis import HealthCheck, given, settings
 
 from allocator.caseload.data import build_instance, evaluate, placement_errors
-from allocator.caseload.plan import _search_waiting, compact_starts, priority_greedy
-from allocator.caseload.search import RuinRecreate, ruin_and_recreate
+from allocator.caseload.plan import _search_waiting
+from allocator.caseload.search import (
+    RuinRecreate,
+    compact_starts,
+    priority_greedy,
+    ruin_and_recreate,
+)
 from allocator.constraints.caseload import build_caseload_model
 from allocator.model import Scenario
 from allocator.solve import SolveParams, Status, solve

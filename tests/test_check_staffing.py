@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from allocator.model import DistrictIndicators, StaffingSettings
 from allocator.model.staffing_result import StaffingAllocation, StaffingRule
+from allocator.staffing.apportion import METHODS
 from allocator.staffing.check import CHECKS, check_staffing, problems_by_check
-from allocator.staffing.formula import METHODS, allocate_formula
+from allocator.staffing.formula import allocate_formula
 
 F = Fraction
 POST = F(1, 10)

@@ -7,6 +7,7 @@ with the rule and more without. Each test runs on both formulations.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -17,7 +18,7 @@ from caseload_fixtures import FAST, NORTH_PRIMARY, case, county, monday, plan_ro
 from ortools.sat.python import cp_model
 
 from allocator.caseload.data import CaseloadInstance, Option, Placement, build_instance
-from allocator.constraints import constraints_of
+from allocator.constraints import constraints_of, levels_of
 from allocator.constraints.caseload import (
     FORMULATIONS,
     CaseloadModel,
@@ -357,4 +358,30 @@ def test_every_caseload_constraint_has_its_pair_of_tests() -> None:
         if f"test_{info.name}_{suffix}" not in names
     ]
     assert not missing
-    assert len(constraints_of("caseload")) == 14
+
+
+def test_the_registry_is_complete_on_import_and_orders_the_levels() -> None:
+    # A fresh interpreter importing only the catalogue sees every rule this process sees.
+    fresh = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from allocator.constraints import REGISTRY; print(sorted(REGISTRY['caseload']))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert fresh == str(sorted(info.name for info in constraints_of("caseload")))
+    # Serve children first, then waits, travel, balance; a rebalance then moves and shifts least.
+    assert all(info.level for info in constraints_of("caseload", "soft"))
+    assert [name for name, _ in levels_of("caseload")] == [
+        "cases started",
+        "waiting",
+        "travel",
+        "balance",
+    ]
+    assert [name for name, _ in levels_of("caseload", rebalance=True)][4:] == [
+        "changes",
+        "start shift",
+    ]

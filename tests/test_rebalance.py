@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from allocator.caseload.data import Placement, build_instance, evaluate, placement_errors
-from allocator.caseload.plan import plan_caseload, plan_rows, rebalance
+from allocator.caseload.plan import plan_caseload
+from allocator.caseload.rebalance import plan_rows, rebalance
 from allocator.cli.caseload import rebalance_app
 from allocator.io import write_scenario
 from allocator.io.caseload_export import read_assignments, read_plan, write_caseload
@@ -50,7 +51,7 @@ def test_no_new_agreements_change_nothing() -> None:
 def test_assign_then_rebalance_through_the_files_is_a_no_op(tmp_path: Path) -> None:
     s, _ = planned_county()
     outcome = plan_caseload(s, FAST)
-    write_caseload(outcome, tmp_path)
+    write_caseload(outcome.plan, outcome.load, tmp_path)
     current = read_assignments(tmp_path / "assignments.csv")
     result = rebalance(s, current, [], FAST)
     assert result.changes == ()
@@ -195,7 +196,7 @@ def test_lift_rebalance_writes_changes(tmp_path: Path) -> None:
     folder = tmp_path / "county"
     write_scenario(s, folder)
     outcome = plan_caseload(s, FAST)
-    write_caseload(outcome, tmp_path / "plan")
+    write_caseload(outcome.plan, outcome.load, tmp_path / "plan")
     new = tmp_path / "new.csv"
     new.write_text(
         "case_id,school_urn,need_type,sen_stage,lac,consent,agreed_on,minutes_per_week,weeks,priority\n"
@@ -305,7 +306,8 @@ def test_rebalance_reads_the_current_plan_csv_columns(tmp_path: Path) -> None:
     """`--plan` takes the scenario format's current_plan.csv: minutes from the agreement, travel
     from the travel model (travel_minutes.csv here: 10 each way), team from the person."""
     s, _ = planned_county()
-    write_caseload(plan_caseload(s, FAST), tmp_path / "plan")
+    planned = plan_caseload(s, FAST)
+    write_caseload(planned.plan, planned.load, tmp_path / "plan")
     full = read_assignments(tmp_path / "plan" / "assignments.csv")
     short = tmp_path / "current_plan.csv"
     short.write_text(

@@ -30,15 +30,11 @@ from allocator.io.rota_export import read_rota_csv
 from allocator.model import Closure, RotaSettings, Scenario, Unavailability
 from allocator.model.rota_result import Rota, SchoolWeeks
 from allocator.paths import KENT
+from allocator.rota.baseline import round_robin_rota
 from allocator.rota.check import check_rota
-from allocator.rota.plan import (
-    components,
-    explain_rota,
-    next_meetings,
-    plan_rota,
-    precheck,
-    round_robin_rota,
-)
+from allocator.rota.data import components
+from allocator.rota.explain import explain_rota, precheck
+from allocator.rota.plan import next_meetings, plan_rota
 from allocator.solve import SolveParams, Status
 
 

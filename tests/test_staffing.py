@@ -41,18 +41,15 @@ from allocator.model.staffing_result import (
     StaffingInfeasible,
     StaffingRule,
 )
+from allocator.staffing.apportion import METHODS, apportion
 from allocator.staffing.check import check_staffing
 from allocator.staffing.formula import (
-    METHODS,
-    adjust_formula,
     allocate_formula,
     allocate_staffing,
-    apportion,
-    compare_staffing,
     formula_quotas,
-    staffing_sensitivity,
     team_capacity_from_staffing,
 )
+from allocator.staffing.whatif import adjust_formula, compare_staffing, staffing_sensitivity
 
 F = Fraction
 FLOOR, CAP, CHANGE = StaffingRule.FLOOR, StaffingRule.CAP, StaffingRule.CHANGE_LIMIT

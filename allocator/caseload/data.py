@@ -26,8 +26,6 @@ each person's weekly load within `PersonData.capacity` less `CaseloadInstance.fi
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -47,11 +45,12 @@ from allocator.model import (
 )
 from allocator.model.caseload_result import withdraw
 from allocator.model.cases import CONSENT_WITHDRAWN
+from allocator.model.travel import travel_table, weekly_travel_minutes
+from allocator.unionfind import UnionFind
 
 DAYS_PER_WEEK = 5
 PROJECTED_WEEK_SHIFT = timedelta(weeks=52)
 """Next year's school weeks are taken to be this year's, 52 weeks later."""
-EARTH_RADIUS_KM = 6371.0088
 PER_MILLE = 1000
 
 
@@ -102,53 +101,8 @@ def projected_week_starts(weeks: Sequence[date], count: int) -> tuple[date, ...]
 
 
 # ---------------------------------------------------------------------------------------------
-# Travel and priority
+# Priority
 # ---------------------------------------------------------------------------------------------
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
-def estimated_one_way_minutes(person: Person, school: School, settings: CaseloadSettings) -> int:
-    """One-way minutes from a person's base to a school: km as the crow flies x road_factor / speed."""
-    km = haversine_km(person.base_lat, person.base_lon, school.lat, school.lon)
-    return round(km * settings.road_factor / settings.travel_speed_kmh * 60)
-
-
-def travel_table(scenario: Scenario) -> dict[tuple[str, int], int]:
-    """travel_minutes.csv as a look-up: (person_id, school_urn) -> one-way minutes."""
-    return {(t.person_id, t.school_urn): t.minutes for t in scenario.travel}
-
-
-def one_way_minutes(
-    scenario: Scenario,
-    person: Person,
-    school: School,
-    table: Mapping[tuple[str, int], int] | None = None,
-) -> int:
-    """One-way travel minutes: travel_minutes.csv where it gives them, else the estimate.
-
-    Pass `table` (from `travel_table`) when asking many times.
-    """
-    given = (travel_table(scenario) if table is None else table).get((person.person_id, school.urn))
-    if given is not None:
-        return given
-    return estimated_one_way_minutes(person, school, scenario.settings.caseload)
-
-
-def weekly_travel_minutes(
-    scenario: Scenario,
-    person: Person,
-    school: School,
-    table: Mapping[tuple[str, int], int] | None = None,
-) -> int:
-    """Travel a weekly visit costs: there and back."""
-    return 2 * one_way_minutes(scenario, person, school, table)
 
 
 def priority_weight(agreement: Agreement, school: School, settings: CaseloadSettings) -> int:
@@ -383,29 +337,14 @@ class CaseloadInstance:
 
         With no neighbour teams these are the district teams and the county pools, one each.
         """
-        parent: dict[str, str] = {t: t for t in self.teams}
-
-        def find(team: str) -> str:
-            while parent[team] != team:
-                parent[team] = parent[parent[team]]
-                team = parent[team]
-            return team
-
-        def union(a: str, b: str) -> None:
-            parent.setdefault(a, a)
-            parent.setdefault(b, b)
-            parent[find(a)] = find(b)
-
+        linked = UnionFind(self.teams)
         for case in self.cases:
-            parent.setdefault(case.team, case.team)
+            linked.add(case.team)
             for option in case.options:
-                union(case.team, self.people[option.person].team)
+                linked.union(case.team, self.people[option.person].team)
             if case.fixed is not None:
-                union(case.team, self.people[case.fixed.person].team)
-        groups: dict[str, list[str]] = defaultdict(list)
-        for team in parent:
-            groups[find(team)].append(team)
-        return [self.subset(teams) for teams in groups.values()]
+                linked.union(case.team, self.people[case.fixed.person].team)
+        return [self.subset(teams) for teams in linked.groups()]
 
     def subset(self, teams: Iterable[str]) -> CaseloadInstance:
         """The part of the instance for `teams`: their people and the cases they serve, re-indexed."""
@@ -733,6 +672,10 @@ class Objectives:
     def levels(self) -> tuple[int, int, int, int]:
         """The four level values in order (travel and neighbour cost share level 3)."""
         return (self.not_started, self.waiting, self.travel + self.neighbour, self.balance)
+
+
+LEVEL_NAMES = ("not_started", "waiting", "travel", "balance")
+"""The planning levels of `Objectives.levels`, in order."""
 
 
 def person_loads(

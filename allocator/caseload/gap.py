@@ -13,11 +13,8 @@ them, CP-SAT and HiGHS, and `solve_gap` keeps the one that won the measurements 
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +22,7 @@ import highspy
 import numpy as np
 from ortools.sat.python import cp_model
 
+from allocator.highs import highs_status, new_highs
 from allocator.solve import Status
 
 Matrix = tuple[tuple[int, ...], ...]
@@ -262,31 +260,6 @@ _CPSAT_STATUS = {
 }
 
 
-@contextlib.contextmanager
-def _stdout_muted() -> Iterator[None]:
-    """Silence C-level stdout (HiGHS prints a banner when its first instance is made)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def new_highs(time_limit: float, seed: int = 0) -> highspy.Highs:
-    """A silent HiGHS instance with a time limit, proving integer objectives exactly."""
-    with _stdout_muted():
-        highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("time_limit", max(0.01, time_limit))
-    highs.setOptionValue("random_seed", seed)
-    highs.setOptionValue("mip_rel_gap", 0.0)
-    return highs
-
-
 def solve_gap_highs(instance: GapInstance, time_limit: float) -> GapResult:
     """Minimise with HiGHS as a binary MIP (columns x[i][j], agent-major)."""
     start = time.perf_counter()
@@ -347,15 +320,3 @@ def solve_gap(
     if chosen == "greedy":
         return solve_gap_greedy(instance)
     raise ValueError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
-
-
-def highs_status(highs: highspy.Highs) -> Status:
-    """The project's status for a finished HiGHS run."""
-    model_status = highs.getModelStatus()
-    if model_status == highspy.HighsModelStatus.kOptimal:
-        return Status.OPTIMAL
-    if model_status == highspy.HighsModelStatus.kInfeasible:
-        return Status.INFEASIBLE
-    if highs.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible:
-        return Status.FEASIBLE
-    return Status.UNKNOWN

@@ -1,8 +1,14 @@
-"""Ruin and recreate: a fast local search on the first two caseload levels, used as the solver's hint.
+"""Caseload heuristics that know no solver: the plans engines start from, and a local search.
 
-Each step takes a few placed cases out around a random case's start week, from its person's diary or
-from every diary of the part (the ruin), then puts them back with every case still waiting, each at
-its earliest start, in a blurred priority order or by priority per minute of support (the recreate).
+- `first_come_first_served`: what a coordinator does by hand; the greedy baseline, and the HiGHS
+  engine's first plan.
+- `priority_greedy` and `compact_starts`: the CP-SAT planner's warm start, and its hint between levels.
+- `ruin_and_recreate`: a fast local search on the first two levels, used as the solver's hint.
+
+Each ruin-and-recreate step takes a few placed cases out around a random case's start week, from
+its person's diary or from every diary of the part (the ruin), then puts them back with every case
+still waiting, each at its earliest start, in a blurred priority order or by priority per minute of
+support (the recreate).
 A step never leaves more priority weight unstarted; it is kept if no worse lexicographically on
 (weight not started, priority-weighted waiting) than the current plan, or than the plan of `HISTORY`
 steps ago (late acceptance, to leave local optima). The best plan seen is returned: never worse than
@@ -16,9 +22,15 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from allocator.caseload.data import CaseloadInstance, Placement, earliest_placement
+from allocator.caseload.data import (
+    CaseData,
+    CaseloadInstance,
+    Option,
+    Placement,
+    earliest_placement,
+)
 
 RUIN_CASES = (2, 10)
 """How many placed cases a ruin takes out (inclusive range)."""
@@ -186,3 +198,156 @@ def ruin_and_recreate(
         if search.score < best_score:
             best, best_score, last_better = dict(search.placed), search.score, steps
     return best
+
+
+# ---------------------------------------------------------------------------------------------
+# Constructive plans
+# ---------------------------------------------------------------------------------------------
+
+
+def first_come_first_served(
+    instance: CaseloadInstance, priority: Mapping[str, int] | None = None
+) -> dict[int, Placement]:
+    """What a coordinator does by hand: each case in turn, to whoever can start it soonest.
+
+    Cases are taken in agreement-date order; ties go to the more urgent case (`priority`: case id ->
+    1 urgent .. 3 routine, as agreed), then the higher priority weight, then the case id. Each case
+    goes to the eligible person with the earliest start week at which their free minutes, after the
+    cases already placed, hold it in every week it runs; ties go to the case's own team, then the least
+    loaded person (share of their year's minutes already used), then the shortest travel. A case no one
+    can start in the year waits. Returns case index -> placement.
+    """
+    urgency = priority or {}
+    free = [list(row) for row in instance.free_capacity]
+    used = [sum(row[: instance.horizon]) for row in instance.fixed_load]
+    capacity = [instance.horizon_capacity(p) for p in range(len(instance.people))]
+    order = sorted(
+        (c for c, case in enumerate(instance.cases) if case.plannable),
+        key=lambda c: (
+            instance.cases[c].agreed_on,
+            urgency.get(instance.cases[c].case_id, 3),
+            -instance.cases[c].weight,
+            instance.cases[c].case_id,
+        ),
+    )
+    placements: dict[int, Placement] = {}
+    for c in order:
+        case = instance.cases[c]
+        best: tuple[tuple[int, int, float, int, int], Option, int] | None = None
+        for option in case.options:
+            start = earliest_start(free[option.person], case, option)
+            if start is None:
+                continue
+            p = option.person
+            load = used[p] / capacity[p] if capacity[p] > 0 else float("inf")
+            key = (start, option.neighbour_cost, load, option.travel_minutes, p)
+            if best is None or key < best[0]:
+                best = (key, option, start)
+        if best is None:
+            continue
+        _, option, start = best
+        demand = case.demand(option)
+        for w in range(start, start + case.weeks):
+            free[option.person][w] -= demand
+        used[option.person] += demand * instance.weeks_in_year(start, case.weeks)
+        placements[c] = Placement(option.person, start)
+    return placements
+
+
+def earliest_start(free: Sequence[int], case: CaseData, option: Option) -> int | None:
+    """The first of the option's start weeks at which `free` minutes hold the case every week it runs."""
+    demand = case.demand(option)
+    for start in option.starts:
+        if all(free[w] >= demand for w in range(start, start + case.weeks)):
+            return start
+    return None
+
+
+def priority_greedy(
+    instance: CaseloadInstance, keep: Mapping[int, Placement] | None = None
+) -> dict[int, Placement]:
+    """A quick plan to warm-start the solver: week by week, start waiting cases by priority.
+
+    From each week on, the released cases not yet started are taken highest weight first (then
+    earliest release) and started that week with the least costly person who has room throughout;
+    placements in `keep` stay as they are.
+    """
+    placed = dict(keep or {})
+    free = [list(row) for row in instance.free_capacity]
+    for c, placement in placed.items():
+        case = instance.cases[c]
+        option = case.option_for(placement.person)
+        if option is None:
+            continue
+        for w in range(placement.start, placement.start + case.weeks):
+            free[placement.person][w] -= case.demand(option)
+    todo = sorted(
+        (
+            c
+            for c, case in enumerate(instance.cases)
+            if c not in placed and case.plannable and any(o.starts for o in case.options)
+        ),
+        key=lambda c: (-instance.cases[c].weight, instance.cases[c].release, c),
+    )
+    for week in range(instance.horizon):
+        for c in todo:
+            case = instance.cases[c]
+            if c in placed or case.release > week:
+                continue
+            for option in sorted(case.options, key=lambda o: o.travel_minutes + o.neighbour_cost):
+                demand = case.demand(option)
+                weeks = range(week, week + case.weeks)
+                if week in option.starts and all(free[option.person][w] >= demand for w in weeks):
+                    for w in weeks:
+                        free[option.person][w] -= demand
+                    placed[c] = Placement(option.person, week)
+                    break
+    return placed
+
+
+def compact_starts(
+    instance: CaseloadInstance, placements: Mapping[int, Placement], passes: int = 5
+) -> dict[int, Placement]:
+    """Improve a plan without moving anything later: start cases earlier where there is room, then
+    start waiting cases where they fit, highest priority first, until nothing changes.
+
+    Each move keeps every hard rule, never unstarts a case and never delays one, so the plan is at
+    least as good on cases started and on waiting. Used between the solver's levels as its hint.
+    """
+    placed = dict(placements)
+    free = [list(row) for row in instance.free_capacity]
+
+    def book(c: int, placement: Placement, sign: int) -> None:
+        case = instance.cases[c]
+        option = case.option_for(placement.person)
+        assert option is not None
+        for w in range(placement.start, placement.start + case.weeks):
+            free[placement.person][w] -= sign * case.demand(option)
+
+    def earliest(c: int, before: int) -> Placement | None:
+        return earliest_placement(instance.cases[c], free, before)
+
+    for c, placement in placed.items():
+        book(c, placement, 1)
+    waiting = [
+        c
+        for c, case in enumerate(instance.cases)
+        if c not in placed and case.plannable and any(o.starts for o in case.options)
+    ]
+    for _ in range(passes):
+        changed = False
+        for c in sorted(placed, key=lambda c: (-instance.cases[c].weight, placed[c].start, c)):
+            book(c, placed[c], -1)
+            better = earliest(c, placed[c].start)
+            if better is not None:
+                placed[c] = better
+                changed = True
+            book(c, placed[c], 1)
+        for c in sorted(waiting, key=lambda c: (-instance.cases[c].weight, c)):
+            if c not in placed and (found := earliest(c, instance.horizon)) is not None:
+                placed[c] = found
+                book(c, found, 1)
+                changed = True
+        if not changed:
+            break
+    return placed

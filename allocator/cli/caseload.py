@@ -1,4 +1,4 @@
-"""`lift assign` and `lift rebalance`: a thin face over allocator.caseload.plan (parse, call, render).
+"""`lift assign` and `lift rebalance`: a thin face over allocator.caseload (parse, call, render).
 
 `run_demo` is the caseload step of `lift demo`: it plans the scenario's caseload and writes its outputs.
 """
@@ -16,14 +16,10 @@ from rich.console import Console
 from rich.table import Table
 
 from allocator.caseload.data import team_label
-from allocator.caseload.plan import (
-    ENGINES,
-    CaseloadOutcome,
-    RebalanceOutcome,
-    plan_caseload,
-    rebalance,
-)
-from allocator.cli.progress import solve_progress
+from allocator.caseload.outcome import CaseloadOutcome, RebalanceOutcome
+from allocator.caseload.plan import ENGINES, plan_caseload
+from allocator.caseload.rebalance import rebalance
+from allocator.cli.common import ScenarioOpt, solve_progress
 from allocator.io import read_scenario
 from allocator.io.caseload_export import read_new_agreements, read_plan, write_caseload
 from allocator.model import PlanStatus, Scenario, ScenarioError
@@ -47,9 +43,6 @@ rebalance_app = typer.Typer(
     add_completion=False,
 )
 
-ScenarioOpt = Annotated[
-    Path, typer.Option("--scenario", "-s", help="Scenario folder (default: the embedded Kent one).")
-]
 OutOpt = Annotated[Path, typer.Option("--out", help="Folder to write the outputs to.")]
 TimeOpt = Annotated[
     float, typer.Option("--time-limit", help="Seconds for the solver, all teams together.", min=0.5)
@@ -226,7 +219,7 @@ def assign(
                 progress=progress,
                 today=day,
             )
-    paths = write_caseload(outcome, out)
+    paths = write_caseload(outcome.plan, outcome.load, out)
     print_kpis(outcome, console)
     console.print(f"[green]Wrote {len(paths)} files to {out}/[/]")
     if not outcome.check.ok:
@@ -292,7 +285,7 @@ def rebalance_command(
                 progress=progress,
                 proof_seconds=prove_for,
             )
-    paths = write_caseload(result.outcome, out, result.changes)
+    paths = write_caseload(result.plan, result.outcome.load, out, result.changes)
     print_changes(result, console)
     console.print(f"[green]Wrote {len(paths)} files to {out}/[/]")
     if not result.outcome.check.ok:
@@ -327,6 +320,6 @@ def run_demo(scenario: Scenario, out: Path, console: Console) -> None:
     params = SolveParams(time_limit=DEMO_SECONDS, workers=2, seed=0)
     with solve_progress(console, "Planning the caseload") as progress:
         outcome = plan_caseload(scenario, params, progress=progress)
-    paths = write_caseload(outcome, out)
+    paths = write_caseload(outcome.plan, outcome.load, out)
     print_kpis(outcome, console)
     console.print(f"Caseload: wrote {len(paths)} files to {out}/")

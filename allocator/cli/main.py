@@ -1,8 +1,14 @@
-"""The `lift` command line: a thin face over the planners (parse, call, render)."""
+"""The `lift` command line: a thin face over the planners (parse, call, render).
+
+Each job's commands live beside its own face code (`allocator.cli.rota`, `caseload`, `staffing`,
+`bench`); faces outside `allocator` (the web service's `lift serve`, `lift user`, `lift purge`) are
+found through the `lift.commands` entry point group, so that `allocator` never imports them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated
 
@@ -10,10 +16,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from allocator.cli import caseload, rota, staffing
+from allocator.cli.bench import bench_app
+from allocator.cli.common import ScenarioOpt
 from allocator.cli.summary import district_summary
 from allocator.io import read_scenario_with_notes, write_scenario
 from allocator.model import Scenario, ScenarioError
 from allocator.paths import KENT
+from allocator.synthetic.generate import generate_county
 
 DemoStep = Callable[[Scenario, Path, Console], None]
 
@@ -25,9 +35,8 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
-ScenarioOpt = Annotated[
-    Path, typer.Option("--scenario", "-s", help="Scenario folder (default: the embedded Kent one).")
-]
+COMMAND_PLUGINS = "lift.commands"
+"""Entry point group of Typer apps whose commands `lift` adds at its top level."""
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -79,8 +88,6 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
     """Generate a synthetic county scenario of a given scale."""
-    from allocator.synthetic.generate import generate_county
-
     scenario = generate_county(scale=scale, seed=seed)
     write_scenario(scenario, out_dir)
     print_summary(scenario)
@@ -102,24 +109,18 @@ def demo(
 
 
 def _staffing_demo(scenario: Scenario, out: Path, console: Console) -> None:
-    from allocator.cli.staffing import show_staffing
-
     console.rule("Staffing formula")
-    show_staffing(scenario, out / "staffing", console=console)
+    staffing.show_staffing(scenario, out / "staffing", console=console)
 
 
 def _rota_demo(scenario: Scenario, out: Path, console: Console) -> None:
-    from allocator.cli.rota import run_demo
-
     console.rule("Meeting rota")
-    run_demo(scenario, out / "rota", console)
+    rota.run_demo(scenario, out / "rota", console)
 
 
 def _caseload_demo(scenario: Scenario, out: Path, console: Console) -> None:
-    from allocator.cli.caseload import run_demo
-
     console.rule("Caseload")
-    run_demo(scenario, out / "caseload", console)
+    caseload.run_demo(scenario, out / "caseload", console)
 
 
 def _demo_steps() -> list[DemoStep]:
@@ -128,19 +129,14 @@ def _demo_steps() -> list[DemoStep]:
 
 
 def _mount() -> None:
-    """Attach each job's commands (each lives beside its own face code)."""
-    from allocator.cli.bench import bench_app
-    from allocator.cli.caseload import assign_app, rebalance_app
-    from allocator.cli.rota import rota_app
-    from allocator.cli.staffing import staffing_app
-    from api.cli import service_app
-
-    app.add_typer(rota_app, name="rota")
-    app.add_typer(assign_app, name="assign")
-    app.add_typer(rebalance_app, name="rebalance")
-    app.add_typer(staffing_app, name="staffing")
+    """Attach each job's commands, then those of the installed faces (`lift.commands` entry points)."""
+    app.add_typer(rota.rota_app, name="rota")
+    app.add_typer(caseload.assign_app, name="assign")
+    app.add_typer(caseload.rebalance_app, name="rebalance")
+    app.add_typer(staffing.staffing_app, name="staffing")
     app.add_typer(bench_app, name="bench")
-    app.add_typer(service_app)
+    for plugin in sorted(entry_points(group=COMMAND_PLUGINS), key=lambda e: e.name):
+        app.add_typer(plugin.load())
 
 
 _mount()

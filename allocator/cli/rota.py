@@ -5,24 +5,23 @@ A thin face over `allocator.rota.plan`: parse, call, render. `run_demo` is the s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from allocator.cli.common import ScenarioOpt, solve_bars
 from allocator.io import read_scenario
 from allocator.io.rota_export import read_rota_csv, write_rota_outputs
 from allocator.model import Scenario, ScenarioError
 from allocator.model.rota_result import Rota
 from allocator.paths import KENT
-from allocator.rota.plan import RotaOutcome, RotaProgress, next_meetings, plan_rota
-from allocator.solve import ProgressEvent, SolveParams, default_workers
+from allocator.rota.outcome import RotaOutcome
+from allocator.rota.plan import next_meetings, plan_rota
+from allocator.solve import SolveParams, default_workers
 
 rota_app = typer.Typer(
     help="The LIFT meeting rota: plan the year's meetings, or find a meeting for an urgent case.",
@@ -31,9 +30,6 @@ rota_app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
-ScenarioOpt = Annotated[
-    Path, typer.Option("--scenario", "-s", help="Scenario folder (default: the embedded Kent one).")
-]
 TimeLimitOpt = Annotated[
     float, typer.Option("--time-limit", help="Seconds for the whole solve.", min=0.1)
 ]
@@ -63,35 +59,6 @@ def _problems(where: str, error: ScenarioError) -> None:
         err_console.print(f"  - {problem}", markup=False, highlight=False, soft_wrap=True)
 
 
-@contextmanager
-def _progress(target: Console) -> Iterator[RotaProgress]:
-    """A bar per component against its time share, with its best penalty and bound."""
-    bars = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.fields[status]}"),
-        TimeElapsedColumn(),
-        console=target,
-        transient=True,
-        disable=not target.is_terminal,
-    )
-    tasks: dict[str, TaskID] = {}
-
-    def update(label: str, event: ProgressEvent) -> None:
-        if label not in tasks:
-            tasks[label] = bars.add_task(label, total=1.0, status="starting")
-        penalty = "-" if event.objective is None else f"{event.objective:g}"
-        bound = "-" if event.best_bound is None else f"{event.best_bound:g}"
-        bars.update(
-            tasks[label],
-            completed=1.0 if event.done else min(1.0, event.elapsed / event.time_limit),
-            status=f"penalty {penalty}, bound {bound}",
-        )
-
-    with bars:
-        yield update
-
-
 def plan_with_progress(
     scenario: Scenario,
     params: SolveParams,
@@ -100,7 +67,7 @@ def plan_with_progress(
     district: str | None = None,
 ) -> RotaOutcome:
     """Plan the rota while showing its progress on `target`."""
-    with _progress(target) as progress:
+    with solve_bars(target) as progress:
         return plan_rota(scenario, params, previous, district, progress)
 
 

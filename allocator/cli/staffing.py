@@ -1,4 +1,4 @@
-"""`lift staffing` and `lift staffing compare`: a thin face over allocator.staffing.formula (parse, call, render)."""
+"""`lift staffing` and `lift staffing compare`: a thin face over allocator.staffing (parse, call, render)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from allocator.cli.common import ScenarioOpt
 from allocator.io import read_scenario
 from allocator.io.staffing_export import (
     read_staffing_settings,
@@ -28,22 +29,15 @@ from allocator.model.staffing_result import (
     format_fte,
 )
 from allocator.paths import KENT
-from allocator.staffing.formula import (
-    METHODS,
-    adjust_formula,
-    allocate_staffing,
-    compare_staffing,
-    staffing_sensitivity,
-)
+from allocator.staffing.apportion import METHODS
+from allocator.staffing.formula import allocate_staffing
+from allocator.staffing.whatif import adjust_formula, compare_staffing, staffing_sensitivity
 
 staffing_app = typer.Typer(
     help="Staffing formula: each district's high-incidence FTE and the sensory pools' shares.",
     add_completion=False,
 )
 
-ScenarioOpt = Annotated[
-    Path, typer.Option("--scenario", "-s", help="Scenario folder (default: the embedded Kent one).")
-]
 OutOpt = Annotated[
     Path | None, typer.Option("--out", help="Folder to write the CSV files and chart to.")
 ]

@@ -11,8 +11,8 @@ Two formulations of the same decisions share the rules (see docs/benchmarks.md f
 
 The instance already offers only eligible people and allowed start weeks; the hard rules that concern
 eligibility state the rule again on the variables, so the model holds it whatever the instance offers.
-Soft rules return their `Penalty`; `LEVELS` orders them into the lexicographic levels and
-`build_caseload_model` puts a model and its levels together.
+Soft rules return their `Penalty` and name their lexicographic level; `build_caseload_model` puts a
+model and its levels (from the registry) together.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import ClassVar
 from ortools.sat.python import cp_model
 
 from allocator.caseload.data import PER_MILLE, CaseloadInstance, Placement, person_loads
-from allocator.constraints import constraint
+from allocator.constraints import constraint, constraints_of, levels_of
 from allocator.solve import Level, LinearExpr, Penalty, Solution
 
 Var = cp_model.IntVar
@@ -479,7 +479,7 @@ def _counted(m: CaseloadModel) -> list[int]:
     return [c for c, case in enumerate(m.instance.cases) if case.counted]
 
 
-@constraint("caseload", "soft")
+@constraint("caseload", "soft", level="cases started")
 def cases_started(m: CaseloadModel) -> Penalty:
     """Start as many cases as possible, by priority: Σ weight over counted cases not started in the year."""
     modelled = set(m.modelled)
@@ -493,7 +493,7 @@ def cases_started(m: CaseloadModel) -> Penalty:
     return Penalty("cases_started", cp_model.LinearExpr.sum(terms) + constant)
 
 
-@constraint("caseload", "soft")
+@constraint("caseload", "soft", level="waiting")
 def waiting_weeks(m: CaseloadModel) -> Penalty:
     """Shortest waits, by priority: Σ weight x (start week - agreed week), a case not started waiting to the year's end."""
     modelled = set(m.modelled)
@@ -510,7 +510,7 @@ def waiting_weeks(m: CaseloadModel) -> Penalty:
     return Penalty("waiting_weeks", cp_model.LinearExpr.sum(terms) + constant)
 
 
-@constraint("caseload", "soft")
+@constraint("caseload", "soft", level="travel")
 def travel_minutes(m: CaseloadModel) -> Penalty:
     """Least travel: Σ weekly travel (there and back) x weeks over the cases started."""
     terms = [
@@ -521,7 +521,7 @@ def travel_minutes(m: CaseloadModel) -> Penalty:
     return Penalty("travel_minutes", cp_model.LinearExpr.sum(terms))
 
 
-@constraint("caseload", "soft")
+@constraint("caseload", "soft", level="travel")
 def neighbour_team_cost(m: CaseloadModel) -> Penalty:
     """A neighbouring team taking a case costs neighbour_cost_minutes a week of support, counted with travel."""
     terms = [
@@ -533,7 +533,7 @@ def neighbour_team_cost(m: CaseloadModel) -> Penalty:
     return Penalty("neighbour_team_cost", cp_model.LinearExpr.sum(terms))
 
 
-@constraint("caseload", "soft")
+@constraint("caseload", "soft", level="balance")
 def balanced_load(m: CaseloadModel) -> Penalty:
     """Balanced load: Σ over teams of the highest utilisation (per mille of a member's own minutes in the year)."""
     inst = m.instance
@@ -588,7 +588,7 @@ def _utilisation_of(
     return highest
 
 
-@constraint("caseload", "soft")
+@constraint("caseload", "soft", level="changes", rebalance_only=True)
 def planned_changes(m: CaseloadModel) -> Penalty:
     """On a rebalance, move as few planned cases as possible: Σ over planned cases not kept with the same person and start."""
     modelled = set(m.modelled)
@@ -606,7 +606,7 @@ def planned_changes(m: CaseloadModel) -> Penalty:
     return Penalty("planned_changes", cp_model.LinearExpr.sum(terms) + constant)
 
 
-@constraint("caseload", "soft")
+@constraint("caseload", "soft", level="start shift", rebalance_only=True)
 def start_shift(m: CaseloadModel) -> Penalty:
     """On a rebalance, shift planned start weeks least: Σ |new start - planned start| over planned cases still started."""
     terms = [
@@ -617,38 +617,8 @@ def start_shift(m: CaseloadModel) -> Penalty:
     return Penalty("start_shift", cp_model.LinearExpr.sum(terms))
 
 
-LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("cases started", ("cases_started",)),
-    ("waiting", ("waiting_weeks",)),
-    ("travel", ("travel_minutes", "neighbour_team_cost")),
-    ("balance", ("balanced_load",)),
-    ("changes", ("planned_changes",)),
-    ("start shift", ("start_shift",)),
-)
-"""The lexicographic order of the soft rules; the last two apply to a rebalance only."""
-PLANNING_LEVELS = 4
-
-HARD_RULES = (
-    one_person_one_start,
-    specialism_covers_need,
-    served_by_its_team,
-    weekly_capacity,
-    starts_after_agreement,
-    consent_required,
-    running_support_never_moves,
-)
-SOFT_RULES = {
-    fn.__name__: fn
-    for fn in (
-        cases_started,
-        waiting_weeks,
-        travel_minutes,
-        neighbour_team_cost,
-        balanced_load,
-        planned_changes,
-        start_shift,
-    )
-}
+PLANNING_LEVELS = len(levels_of("caseload", rebalance=False))
+"""How many levels a plan has; a rebalance adds the rebalance-only levels after them."""
 
 
 def build_caseload_model(
@@ -660,7 +630,9 @@ def build_caseload_model(
     """The model of an instance with every hard rule, and its levels in order: the four planning
     levels, then on a rebalance the fewest changes and the least start shift."""
     m = FORMULATIONS[formulation](instance)
-    for rule in HARD_RULES:
-        rule(m)
-    count = len(LEVELS) if rebalance else PLANNING_LEVELS
-    return m, [Level(name, [SOFT_RULES[r](m) for r in rules]) for name, rules in LEVELS[:count]]
+    for rule in constraints_of("caseload", "hard"):
+        rule.fn(m)
+    return m, [
+        Level(name, [rule.fn(m) for rule in rules])
+        for name, rules in levels_of("caseload", rebalance=rebalance)
+    ]

@@ -12,18 +12,22 @@ import csv
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
 from allocator.io.cells import append_row, csv_value, finish_sheet, unsafe_text
 from allocator.io.scenario_folder import AGREEMENT_COLUMNS
 from allocator.model import Agreement, PlannedSupport, PlanStatus, Scenario
-from allocator.model.caseload_result import Assignment, CaseloadPlan, Change, Waiting
+from allocator.model.caseload_result import (
+    Assignment,
+    CaseloadPlan,
+    Change,
+    Waiting,
+    WeeklyLoads,
+)
 from allocator.model.scenario import Problem, ScenarioError
-
-if TYPE_CHECKING:
-    from allocator.caseload.plan import CaseloadOutcome
+from allocator.model.travel import travel_table, weekly_travel_minutes
 
 ASSIGNMENT_COLUMNS = (
     "case_id",
@@ -146,19 +150,20 @@ def write_unassigned(plan: CaseloadPlan, path: Path) -> Path:
     return _write(path, UNASSIGNED_COLUMNS, (_waiting_row(w) for w in plan.waiting))
 
 
-def write_load(outcome: CaseloadOutcome, path: Path) -> Path:
+def write_load(load: WeeklyLoads, path: Path) -> Path:
     """load.csv: minutes used and available per person per school week of the year."""
-    inst = outcome.instance
     rows = (
         {
             "person_id": person.person_id,
             "team": person.team,
-            "week": inst.week_starts[w],
-            "capacity_minutes": person.capacity[w],
-            "load_minutes": outcome.loads[p][w],
+            "week": week,
+            "capacity_minutes": capacity,
+            "load_minutes": used,
         }
-        for p, person in enumerate(inst.people)
-        for w in range(inst.horizon)
+        for person in load.people
+        for week, capacity, used in zip(
+            load.weeks, person.capacity_minutes, person.load_minutes, strict=True
+        )
     )
     return _write(path, LOAD_COLUMNS, rows)
 
@@ -172,32 +177,32 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "team"
 
 
-def write_heatmaps(outcome: CaseloadOutcome, folder: Path) -> list[Path]:
+def write_heatmaps(load: WeeklyLoads, folder: Path) -> list[Path]:
     """One PNG per team: each member's weekly utilisation (load / capacity) across the year."""
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    inst = outcome.instance
+    weeks = len(load.weeks)
     folder.mkdir(parents=True, exist_ok=True)
-    step = max(1, inst.horizon // 12)
-    ticks = list(range(0, inst.horizon, step))
-    labels = [inst.week_starts[w].strftime("%d %b") for w in ticks]
+    step = max(1, weeks // 12)
+    ticks = list(range(0, weeks, step))
+    labels = [load.weeks[w].strftime("%d %b") for w in ticks]
     paths = []
-    for team in inst.teams:
-        members = [p for p, person in enumerate(inst.people) if person.team == team]
-        grid = np.full((len(members), inst.horizon), np.nan)
-        for row, p in enumerate(members):
-            for w in range(inst.horizon):
-                capacity = inst.people[p].capacity[w]
+    for team in load.teams:
+        members = [person for person in load.people if person.team == team]
+        grid = np.full((len(members), weeks), np.nan)
+        for row, person in enumerate(members):
+            for w in range(weeks):
+                capacity = person.capacity_minutes[w]
                 if capacity > 0:
-                    grid[row, w] = outcome.loads[p][w] / capacity
+                    grid[row, w] = person.load_minutes[w] / capacity
         height = 1.6 + 0.3 * len(members)
-        fig = Figure(figsize=(max(6.0, inst.horizon * 0.22), height), dpi=80)
+        fig = Figure(figsize=(max(6.0, weeks * 0.22), height), dpi=80)
         FigureCanvasAgg(fig)
         ax = fig.add_axes((0.16, 1.0 / height, 0.72, 1 - 1.5 / height))
         image = ax.imshow(grid, aspect="auto", cmap="viridis", vmin=0.0, vmax=1.0)
-        ax.set_yticks(range(len(members)), [inst.people[p].person_id for p in members])
+        ax.set_yticks(range(len(members)), [person.person_id for person in members])
         ax.set_xticks(ticks, labels, rotation=45, fontsize=8)
         ax.set_title(f"{team}: share of each person's minutes used, by school week", fontsize=10)
         fig.colorbar(image, cax=fig.add_axes((0.9, 1.0 / height, 0.02, 1 - 1.5 / height)))
@@ -207,7 +212,7 @@ def write_heatmaps(outcome: CaseloadOutcome, folder: Path) -> list[Path]:
     return paths
 
 
-def write_xlsx(outcome: CaseloadOutcome, path: Path, changes: Sequence[Change] = ()) -> Path:
+def write_xlsx(plan: CaseloadPlan, path: Path, changes: Sequence[Change] = ()) -> Path:
     """caseload.xlsx: the assignments, waiting cases (and changes) as sheets, for coordinators.
 
     The columns of the CSVs; cells typed (numbers as numbers, dates shown dd/mm/yyyy), text never a
@@ -217,8 +222,8 @@ def write_xlsx(outcome: CaseloadOutcome, path: Path, changes: Sequence[Change] =
 
     book = Workbook()
     sheets: list[tuple[str, Sequence[str], list[dict[str, Any]]]] = [
-        ("assignments", ASSIGNMENT_COLUMNS, [a.model_dump() for a in outcome.plan.assignments]),
-        ("unassigned", UNASSIGNED_COLUMNS, [_waiting_row(w) for w in outcome.plan.waiting]),
+        ("assignments", ASSIGNMENT_COLUMNS, [a.model_dump() for a in plan.assignments]),
+        ("unassigned", UNASSIGNED_COLUMNS, [_waiting_row(w) for w in plan.waiting]),
     ]
     if changes:
         sheets.append(("changes", CHANGE_COLUMNS, [c.model_dump() for c in changes]))
@@ -238,19 +243,23 @@ def write_xlsx(outcome: CaseloadOutcome, path: Path, changes: Sequence[Change] =
 
 
 def write_caseload(
-    outcome: CaseloadOutcome, folder: Path, changes: Sequence[Change] | None = None
+    plan: CaseloadPlan,
+    load: WeeklyLoads,
+    folder: Path,
+    changes: Sequence[Change] | None = None,
 ) -> list[Path]:
-    """Every caseload output into `folder`; changes.csv too after a rebalance."""
+    """Every caseload output of a plan and its weekly loads into `folder`; changes.csv too after a
+    rebalance."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = [
-        write_assignments(outcome.plan, folder / "assignments.csv"),
-        write_unassigned(outcome.plan, folder / "unassigned.csv"),
-        write_load(outcome, folder / "load.csv"),
+        write_assignments(plan, folder / "assignments.csv"),
+        write_unassigned(plan, folder / "unassigned.csv"),
+        write_load(load, folder / "load.csv"),
     ]
     if changes is not None:
         paths.append(write_changes(changes, folder / "changes.csv"))
-    paths.append(write_xlsx(outcome, folder / "caseload.xlsx", changes or ()))
-    paths.extend(write_heatmaps(outcome, folder))
+    paths.append(write_xlsx(plan, folder / "caseload.xlsx", changes or ()))
+    paths.extend(write_heatmaps(load, folder))
     return paths
 
 
@@ -290,8 +299,6 @@ def read_plan(path: Path, scenario: Scenario) -> CaseloadPlan:
     (`case_id, person_id, start, end, status`): then each row's team is its person's, its minutes
     a week the agreement's, and its travel what the planner counts (travel_minutes.csv, else the
     estimate), there and back. Unknown cases and people are problems by row and column."""
-    from allocator.caseload.data import travel_table, weekly_travel_minutes
-
     header = _header(path)
     if all(c in header for c in REQUIRED_ASSIGNMENT_COLUMNS):
         return read_assignments(path)

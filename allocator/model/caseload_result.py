@@ -152,6 +152,29 @@ class TeamLoad(Frozen):
         return self.used_minutes / self.capacity_minutes if self.capacity_minutes else 0.0
 
 
+class PersonLoad(Frozen):
+    """One person's minutes in each school week of the year: what they have, and what the plan uses."""
+
+    person_id: Name
+    team: Name
+    capacity_minutes: tuple[Minutes, ...]
+    load_minutes: tuple[Minutes, ...]
+    """Support and travel, running support included (may exceed capacity only with running support)."""
+
+
+class WeeklyLoads(Frozen):
+    """Every person's load, week by week over the year's school weeks (load.csv, the heatmaps)."""
+
+    weeks: tuple[date, ...] = ()
+    """The Monday of each school week of the year."""
+    people: tuple[PersonLoad, ...] = ()
+
+    @property
+    def teams(self) -> tuple[str, ...]:
+        """The people's teams, in first-seen order."""
+        return tuple(dict.fromkeys(p.team for p in self.people))
+
+
 class CaseloadKpis(Frozen):
     """What the planner prints: cases started, waits by district and by need type, team utilisation."""
 

@@ -1,1 +1,1 @@
-"""The meeting rota: data, model, plan, check, outcome."""
+"""The meeting rota: data, model, plan, explain, baseline, check, outcome."""

@@ -7,7 +7,7 @@
 - staffing: one task per authority, every formula variant (each apportionment method, with the
   rules of staffing.toml and without floors, caps or change limit);
 - rota: one task per component of an authority's LIFT groups (groups sharing a slot, or an
-  attendee whose meetings could overlap, are planned together: `allocator.rota.plan.components`);
+  attendee whose meetings could overlap, are planned together: `allocator.rota.data.components`);
 - caseload: one task per authority (the county pools span its districts; the planner splits the
   authority into its independent teams inside the task).
 
@@ -37,11 +37,14 @@ from allocator.caseload.engines.highs import plan_caseload_highs
 from allocator.caseload.plan import plan_caseload
 from allocator.model import Scenario, StaffingSettings
 from allocator.model.staffing_result import StaffingAllocation
+from allocator.rota.baseline import round_robin_rota
 from allocator.rota.check import check_rota
-from allocator.rota.plan import components, plan_rota, round_robin_rota
+from allocator.rota.data import components
+from allocator.rota.plan import plan_rota
 from allocator.scale.executors import Executor, SerialExecutor
 from allocator.solve import SolveParams
-from allocator.staffing.formula import METHODS, allocate_staffing, apportion, formula_quotas
+from allocator.staffing.apportion import METHODS, apportion
+from allocator.staffing.formula import allocate_staffing, formula_quotas
 from allocator.synthetic.generate import generate_county
 
 JOBS = ("staffing", "rota", "caseload")

@@ -1,1 +1,3 @@
-"""The staffing formula: apportionment, the formula, what-ifs, the check."""
+"""The staffing job: `apportion` (exact numbers, the five methods, ties), `formula` (quotas, bounds,
+the constrained quota, pools, the allocation), `whatif` (sensitivity, comparison, overrides) and
+`check` (the independent checker)."""

@@ -1,8 +1,9 @@
 """Independent checker of a staffing allocation: every rule re-verified from the raw inputs alone.
 
-It shares no code with the planner (`allocator/staffing/formula.py`): the quotas, the bounds and the method's
-rounding are recomputed here in the plainest way (the divisor methods by handing out posts one at a
-time from a priority queue), so a fault in the planner's faster arithmetic shows up as a problem here.
+It shares no code with the planner (`allocator/staffing/formula.py` and `apportion.py`): the quotas,
+the bounds and the method's rounding are recomputed here in the plainest way (the divisor methods by
+handing out posts one at a time from a priority queue), so a fault in the planner's faster arithmetic
+shows up as a problem here.
 """
 
 from __future__ import annotations

@@ -9,13 +9,16 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from sqlalchemy import select
 
 from api import audit
+from api.convert import to_agreement
 from api.db.models import AgreementRow
-from api.deps import CacheDep, CurrentUser, Planner, ScenarioDep, Scope, ScopeDep, SessionDep
-from api.errors import FieldError, Unprocessable, field_error, responses
+from api.deps import CacheDep, CurrentUser, Planner, ScenarioDep, ScopeDep, SessionDep
+from api.errors import responses
 from api.schemas.agreements import AgreementClose, AgreementIn, AgreementOut, AgreementUpdate
+from api.scope import Scope
 from api.services.agreements import add_agreement, district_of, domain
 from api.services.caseload import withdraw_consent
-from api.store import AGREEMENT_FIELDS, CLOSED, OPEN, to_agreement
+from api.services.errors import FieldError, Invalid, field_error
+from api.store import AGREEMENT_FIELDS, CLOSED, OPEN
 
 router = APIRouter(
     prefix="/api/scenarios/{scenario_id}/agreements",
@@ -106,7 +109,7 @@ def update_agreement(
     changes = body.model_dump(exclude_unset=True)
     if any(value is None for value in changes.values()):
         nulls = [k for k, v in changes.items() if v is None]
-        raise Unprocessable(
+        raise Invalid(
             [
                 FieldError(loc=["body", k], msg="a value (not null)", type="value_error")
                 for k in nulls

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
@@ -16,12 +16,8 @@ from allocator.io.caseload_export import (
     write_unassigned,
     write_xlsx,
 )
-from allocator.model.caseload_result import CaseloadPlan
-
-if TYPE_CHECKING:
-    from allocator.caseload.plan import CaseloadOutcome
-
 from api import audit
+from api.convert import to_change, to_plan
 from api.db.models import PlanRow
 from api.deps import (
     CacheDep,
@@ -33,7 +29,7 @@ from api.deps import (
     SessionDep,
     SettingsDep,
 )
-from api.errors import field_error, responses
+from api.errors import responses
 from api.schemas.caseload import (
     CaseloadAnalysisOut,
     CaseloadOut,
@@ -53,10 +49,9 @@ from api.services.caseload import (
     person_loads,
     rule_descriptions,
     split_waiting,
-    to_change,
-    to_plan,
     waiting_out,
 )
+from api.services.errors import field_error
 from api.store import open_case_ids
 
 router = APIRouter(
@@ -205,13 +200,6 @@ EXPORTS = {
 }
 
 
-class _PlanOnly:
-    """What `write_xlsx` reads of an outcome: its plan (the stored plan has no solver outcome)."""
-
-    def __init__(self, plan: CaseloadPlan) -> None:
-        self.plan = plan
-
-
 def _export(
     name: str, scenario: ScenarioDep, session: SessionDep, scope: ScopeDep, district: str | None
 ) -> Response:
@@ -230,7 +218,7 @@ def _export(
         elif name == "changes.csv":
             write_changes(changes, path)
         else:
-            write_xlsx(cast("CaseloadOutcome", _PlanOnly(plan)), path, changes)
+            write_xlsx(plan, path, changes)
         data = path.read_bytes()
     return Response(
         data,

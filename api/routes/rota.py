@@ -28,7 +28,7 @@ from api.deps import (
     SessionDep,
     SettingsDep,
 )
-from api.errors import field_error, responses
+from api.errors import responses
 from api.schemas.jobs import JobOut
 from api.schemas.rota import (
     MeetingOut,
@@ -38,6 +38,7 @@ from api.schemas.rota import (
     RotaSolveIn,
     RotaSourceOut,
 )
+from api.services.errors import field_error
 from api.services.rota import current_meetings, current_rota, rule_descriptions
 from api.views import meeting_out, rota_analysis_out
 

@@ -21,7 +21,7 @@ from api.deps import (
     SessionDep,
     SettingsDep,
 )
-from api.errors import Unprocessable, problems_as_errors, responses
+from api.errors import problems_as_errors, responses
 from api.schemas.scenarios import (
     DistrictSummaryOut,
     PersonOut,
@@ -31,6 +31,7 @@ from api.schemas.scenarios import (
     SchoolOut,
     ValidationOut,
 )
+from api.services.errors import Invalid
 from api.settings import Settings
 from api.store import OPEN, save_scenario
 from api.uploads import BadUpload, Limits, Upload, read_upload
@@ -97,7 +98,7 @@ def upload_scenario(
     try:
         scenario, notes = _read(files, settings)
     except ScenarioError as error:
-        raise Unprocessable(problems_as_errors(error.problems)) from None
+        raise Invalid(problems_as_errors(error.problems)) from None
     row = save_scenario(session, scenario, notes, user)
     audit.record(
         session,

@@ -14,9 +14,10 @@ from allocator.io.staffing_export import write_staffing_chart, write_staffing_cs
 from allocator.model.staffing_result import StaffingAllocation
 from api import audit
 from api.db.models import StaffingRow
-from api.deps import CacheDep, Officer, ScenarioDep, Scope, ScopeDep, SessionDep, StaffingReader
+from api.deps import CacheDep, Officer, ScenarioDep, ScopeDep, SessionDep, StaffingReader
 from api.errors import responses
 from api.schemas.staffing import CompareIn, ComparisonOut, StaffingIn, StaffingOut
+from api.scope import Scope
 from api.services import staffing as service
 
 router = APIRouter(

@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import HTTPException
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from allocator.model import Agreement, Scenario
 from api import audit
+from api.convert import agreement_row
 from api.db.models import AgreementRow, User
-from api.deps import Scope
-from api.errors import FieldError, Unprocessable, field_error
 from api.schemas.agreements import AgreementIn
-from api.store import AGREEMENT_FIELDS, agreement_row
+from api.scope import Scope
+from api.services.errors import Conflict, FieldError, Invalid, NotFound, field_error
+from api.store import AGREEMENT_FIELDS
 
 Loc = Sequence[str | int]
 
@@ -38,7 +38,7 @@ def domain(data: dict[str, Any], at: Loc) -> Agreement:
     try:
         return Agreement.model_validate(data)
     except ValidationError as error:
-        raise Unprocessable(
+        raise Invalid(
             [
                 FieldError(
                     loc=[*at, *[str(p) for p in e["loc"]]],
@@ -75,8 +75,8 @@ def add_agreement(
     if exists is not None:
         if exists not in scope.districts:
             # Another district's case: the same 404 as reading it, so its existence is not told.
-            raise HTTPException(404, f"case {body.case_id} not found")
-        raise HTTPException(409, f"case {body.case_id} already exists")
+            raise NotFound(f"case {body.case_id} not found")
+        raise Conflict(f"case {body.case_id} already exists")
     agreement = domain(body.model_dump(), at)
     row = agreement_row(scenario_id, district, agreement)
     session.add(row)

@@ -11,18 +11,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from allocator.constraints import constraints_of
-from allocator.model import PlannedSupport, PlanStatus, Scenario
-from allocator.model.caseload_result import (
-    Assignment,
-    CaseloadPlan,
-    Change,
-    Help,
-    Waiting,
-    withdraw,
-)
+from allocator.model import PlanStatus, Scenario
+from allocator.model.caseload_result import Help, withdraw
 from allocator.model.cases import CONSENT_WITHDRAWN
 from allocator.solve import SolveParams
 from api import audit, store
+from api.convert import (
+    assignment_row,
+    change_row,
+    to_agreement,
+    to_plan,
+    to_planned_support,
+    waiting_row,
+)
 from api.db.models import (
     AgreementRow,
     AssignmentRow,
@@ -33,7 +34,6 @@ from api.db.models import (
     User,
     WaitingRow,
 )
-from api.deps import Scope
 from api.jobs import JobFailed
 from api.schemas.caseload import (
     AssignmentOut,
@@ -44,21 +44,19 @@ from api.schemas.caseload import (
     WaitingOut,
 )
 from api.schemas.common import ConstraintScoreOut
+from api.scope import Scope
 from api.store import (
     ScenarioCache,
     latest_plan_ids,
     live_scenario,
     open_agreements,
     open_case_ids,
-    to_agreement,
 )
 from api.worker import CaseloadOutput, CaseloadTask, RebalanceTask
 
 
 def rule_descriptions() -> dict[str, str]:
     """Each registered caseload rule's one-sentence statement."""
-    import allocator.constraints.caseload  # noqa: F401  (registers the rules)
-
     return {c.name: c.doc for c in constraints_of("caseload")}
 
 
@@ -96,34 +94,6 @@ def current_rows(
     )
 
 
-def to_plan(assignments: Sequence[AssignmentRow], waiting: Sequence[WaitingRow]) -> CaseloadPlan:
-    """Stored plan rows as a domain plan."""
-    return CaseloadPlan(
-        assignments=tuple(
-            Assignment(
-                case_id=a.case_id,
-                person_id=a.person_id,
-                team=a.team,
-                start=a.start,
-                end=a.end,
-                minutes_per_week=a.minutes_per_week,
-                travel_minutes=a.travel_minutes,
-                status=a.status,
-            )
-            for a in assignments
-        ),
-        waiting=tuple(
-            Waiting(
-                case_id=w.case_id,
-                reason=w.reason,
-                earliest_possible_start=w.earliest_possible_start,
-                help=Help.model_validate(w.help) if w.help else None,
-            )
-            for w in waiting
-        ),
-    )
-
-
 def newest_changes(
     session: Session, sources: dict[str, int], districts: Sequence[str]
 ) -> list[ChangeRow]:
@@ -143,18 +113,6 @@ def newest_changes(
                 and c.reason.startswith(CONSENT_WITHDRAWN)
             ]
     return found
-
-
-def to_change(row: ChangeRow) -> Change:
-    """A stored change as a domain change."""
-    return Change(
-        case_id=row.case_id,
-        before_person=row.before_person,
-        after_person=row.after_person,
-        before_start=row.before_start,
-        after_start=row.after_start,
-        reason=row.reason,
-    )
 
 
 def assignment_out(row: AssignmentRow) -> AssignmentOut:
@@ -286,13 +244,7 @@ def withdraw_in_plan(
     detail: dict[str, Any] = {"plan_id": plan_id, "on": on.isoformat()}
     started_delta = waiting_delta = 0
     if support is not None:
-        row = PlannedSupport(
-            case_id=support.case_id,
-            person_id=support.person_id,
-            start=support.start,
-            end=support.end,
-            status=PlanStatus(support.status),
-        )
+        row = to_planned_support(support)
         after = withdraw(row, on, on)
         detail.update(person_id=support.person_id, start=support.start.isoformat())
         if after is None:
@@ -554,41 +506,11 @@ class CaseloadJobs:
             district = district_of.get(a.case_id, missing)
             if district is missing:
                 raise JobFailed(f"the plan names case {a.case_id}, which no longer exists")
-            plan.assignments.append(
-                AssignmentRow(
-                    case_id=a.case_id,
-                    district=str(district),
-                    person_id=a.person_id,
-                    team=a.team,
-                    start=a.start,
-                    end=a.end,
-                    minutes_per_week=a.minutes_per_week,
-                    travel_minutes=a.travel_minutes,
-                    status=a.status.value,
-                )
-            )
+            plan.assignments.append(assignment_row(a, str(district)))
         for w in output.plan.waiting:
-            plan.waiting.append(
-                WaitingRow(
-                    case_id=w.case_id,
-                    district=str(district_of.get(w.case_id, "")),
-                    reason=w.reason,
-                    earliest_possible_start=w.earliest_possible_start,
-                    help=w.help.model_dump(mode="json") if w.help else None,
-                )
-            )
+            plan.waiting.append(waiting_row(w, str(district_of.get(w.case_id, ""))))
         for c in output.changes:
-            plan.changes.append(
-                ChangeRow(
-                    case_id=c.case_id,
-                    district=str(district_of.get(c.case_id, "")),
-                    before_person=c.before_person,
-                    after_person=c.after_person,
-                    before_start=c.before_start,
-                    after_start=c.after_start,
-                    reason=c.reason,
-                )
-            )
+            plan.changes.append(change_row(c, str(district_of.get(c.case_id, ""))))
         session.add(plan)
         session.flush()
         # Consent withdrawn while the job ran: the plan it computed may not bring the support back.

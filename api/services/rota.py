@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from allocator.constraints import constraints_of
-from allocator.model.rota_result import Meeting, Rota
-from allocator.rota.plan import RotaOutcome
+from allocator.model.rota_result import Rota
+from allocator.rota.outcome import RotaOutcome
 from allocator.solve import SolveParams
+from api.convert import meeting_row, to_meeting
 from api.db.models import JobRow, MeetingRow, RotaRow, ScenarioRow
 from api.jobs import JobFailed
 from api.store import ScenarioCache, live_scenario
@@ -20,8 +21,6 @@ from api.worker import RotaTask
 
 def rule_descriptions() -> dict[str, str]:
     """Each registered rota rule's one-sentence statement."""
-    import allocator.constraints.rota  # noqa: F401  (registers the rules)
-
     return {c.name: c.doc for c in constraints_of("rota")}
 
 
@@ -49,23 +48,6 @@ def current_meetings(
         )
     meetings.sort(key=lambda m: (m.day, m.start, m.district, m.group))
     return sources, meetings
-
-
-def to_meeting(row: MeetingRow) -> Meeting:
-    """The domain meeting of a row."""
-    return Meeting(
-        district=row.district,
-        group=row.group,
-        half_term=row.half_term,
-        date=row.day,
-        weekday=row.weekday,
-        start=row.start,
-        end=row.end,
-        venue=row.venue,
-        slot=row.slot,
-        week=row.week,
-        attendees=row.attendees,
-    )
 
 
 def current_rota(session: Session, scenario_id: int, districts: Sequence[str]) -> Rota | None:
@@ -120,21 +102,7 @@ class RotaJobs:
             created_by=job.user_id,
         )
         for m in output.rota.meetings if output.rota is not None else ():
-            rota.meetings.append(
-                MeetingRow(
-                    district=m.district,
-                    group=m.group,
-                    half_term=m.half_term,
-                    day=m.date,
-                    weekday=m.weekday,
-                    start=m.start.strftime("%H:%M"),
-                    end=m.end.strftime("%H:%M"),
-                    venue=m.venue,
-                    slot=m.slot,
-                    week=m.week,
-                    attendees=";".join(m.attendees),
-                )
-            )
+            rota.meetings.append(meeting_row(m))
         session.add(rota)
         session.flush()
         return rota.id, summary_line(output, job.district)

@@ -6,8 +6,8 @@ from fractions import Fraction
 
 from allocator.model import Scenario, StaffingSettings
 from allocator.model.staffing_result import StaffingAllocation, StaffingComparison, StaffingError
-from allocator.staffing.formula import adjust_formula, allocate_staffing, compare_staffing
-from api.errors import field_error
+from allocator.staffing.formula import allocate_staffing
+from allocator.staffing.whatif import adjust_formula, compare_staffing
 from api.schemas.staffing import (
     ComparisonOut,
     ComparisonRowOut,
@@ -15,6 +15,7 @@ from api.schemas.staffing import (
     FormulaIn,
     PoolStaffingOut,
 )
+from api.services.errors import field_error
 
 PLACES = 3
 MAX_POSTS = 100_000

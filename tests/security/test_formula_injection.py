@@ -17,8 +17,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import pytest
 import tomli_w
@@ -53,9 +52,6 @@ from allocator.model.caseload_result import Assignment, CaseloadPlan, Change, He
 from allocator.model.rota_result import Meeting, Rota
 from tests.api.api_support import Service, bearer, settings_for, zip_folder
 from tests.conftest import make_tiny_scenario
-
-if TYPE_CHECKING:
-    from allocator.caseload.plan import CaseloadOutcome
 
 M = TypeVar("M", bound=BaseModel)
 runner = CliRunner()
@@ -367,8 +363,7 @@ def test_caseload_files_with_any_hostile_name(
     valid = _validated(assignment)
     if valid is not None:
         assert read_assignments(written[0]).assignments == (valid,)
-    outcome = cast("CaseloadOutcome", SimpleNamespace(plan=plan))  # write_xlsx reads only .plan
-    assert_safe_xlsx(write_xlsx(outcome, tmp_path / "caseload.xlsx", changes), "caseload.xlsx")
+    assert_safe_xlsx(write_xlsx(plan, tmp_path / "caseload.xlsx", changes), "caseload.xlsx")
 
 
 # ---------------------------------------------------------------------------------------------

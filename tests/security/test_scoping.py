@@ -37,7 +37,7 @@ from tests.api.api_support import (
 from tests.conftest import make_tiny_scenario
 
 if TYPE_CHECKING:
-    from allocator.rota.plan import RotaOutcome
+    from allocator.rota.outcome import RotaOutcome
 
 _ids = count(1)
 

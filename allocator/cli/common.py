@@ -1,0 +1,62 @@
+"""What every job's commands share: the `--scenario` option and the solve progress display."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from allocator.solve import ProgressEvent, ProgressFn
+
+ScenarioOpt = Annotated[
+    Path, typer.Option("--scenario", "-s", help="Scenario folder (default: the embedded Kent one).")
+]
+"""The scenario folder option of every command that reads one."""
+
+LabelledProgress = Callable[[str, ProgressEvent], None]
+
+
+@contextmanager
+def solve_bars(console: Console, *labels: str) -> Iterator[LabelledProgress]:
+    """One bar per label (a solve, or a part of one) against its time limit, with the current stage,
+    objective and bound; yields the callback `(label, event)`. Bars for `labels` show from the start,
+    the others from their first event. Shown on terminals only, then cleared."""
+    bars = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    tasks: dict[str, TaskID] = {
+        label: bars.add_task(label, total=1.0, status="starting") for label in labels
+    }
+
+    def update(label: str, event: ProgressEvent) -> None:
+        if label not in tasks:
+            tasks[label] = bars.add_task(label, total=1.0, status="starting")
+        objective = "-" if event.objective is None else f"{event.objective:g}"
+        bound = "-" if event.best_bound is None else f"{event.best_bound:g}"
+        stage = f"{event.level} ({event.level_index + 1}/{event.levels})"
+        bars.update(
+            tasks[label],
+            completed=1.0 if event.done else min(1.0, event.elapsed / event.time_limit),
+            status=f"{stage}: objective {objective}, bound {bound}",
+        )
+
+    with bars:
+        yield update
+
+
+@contextmanager
+def solve_progress(console: Console, title: str) -> Iterator[ProgressFn]:
+    """`solve_bars` for one solve: a single bar named `title`; yields the callback `(event)`."""
+    with solve_bars(console, title) as update:
+        yield lambda event: update(title, event)

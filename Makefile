@@ -18,6 +18,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check allocator api tests benchmarks
 	$(BIN)/mypy allocator
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/pytest

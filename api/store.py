@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from allocator.caseload.data import consent_withdrawn_rows
-from allocator.cli.summary import district_summary
 from allocator.io import AGREEMENT_COLUMNS
 from allocator.model import Agreement, Scenario
 from allocator.model.cases import CONSENT_WITHDRAWN
+from allocator.model.summary import district_summary
 from api.convert import agreement_row, planned_row, to_agreement, to_planned_support
 from api.db.models import AgreementRow, AssignmentRow, PlanRow, ScenarioRow, User, WaitingRow
 

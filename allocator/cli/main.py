@@ -19,9 +19,9 @@ from rich.table import Table
 from allocator.cli import caseload, rota, staffing
 from allocator.cli.bench import bench_app
 from allocator.cli.common import ScenarioOpt
-from allocator.cli.summary import district_summary
 from allocator.io import read_scenario_with_notes, write_scenario
 from allocator.model import Scenario, ScenarioError
+from allocator.model.summary import district_summary
 from allocator.paths import KENT
 from allocator.synthetic.generate import generate_county
 

@@ -25,7 +25,7 @@ from typing import ClassVar
 from ortools.sat.python import cp_model
 
 from allocator.caseload.data import PER_MILLE, CaseloadInstance, Placement, person_loads
-from allocator.constraints import constraint, constraints_of, levels_of
+from allocator.constraints.registry import constraint, constraints_of, levels_of
 from allocator.solve import Level, LinearExpr, Penalty, Solution
 
 Var = cp_model.IntVar

@@ -18,7 +18,7 @@ from functools import cached_property
 
 from ortools.sat.python import cp_model
 
-from allocator.constraints import constraint
+from allocator.constraints.registry import constraint
 from allocator.model import LiftGroup, MeetingSlot, Scenario
 from allocator.model.rota_result import SchoolWeeks, UsualPattern, expected_cases, ideal_interval
 from allocator.solve import LinearExpr, Penalty

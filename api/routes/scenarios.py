@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, File, HTTPException, Query, UploadFile
 from sqlalchemy import func, select
 
-from allocator.cli.summary import district_summary
 from allocator.model import Scenario, ScenarioError
+from allocator.model.summary import district_summary
 from api import audit
 from api.db.models import AgreementRow, ScenarioRow
 from api.deps import (

@@ -317,36 +317,19 @@ def read_plan(path: Path, scenario: Scenario) -> CaseloadPlan:
             problems.extend(_problems(path.name, number, error, raw))
             continue
         agreement, person = agreements.get(row.case_id), people.get(row.person_id)
-        if agreement is None:
-            problems.append(
-                Problem(
-                    file=path.name,
-                    row=number,
-                    column="case_id",
-                    value=row.case_id,
-                    expected="a case_id of agreements.csv",
-                )
+        wrong = [
+            (column, value, expected)
+            for column, value, expected, bad in (
+                ("case_id", row.case_id, "a case_id of agreements.csv", agreement is None),
+                ("case_id", row.case_id, "one row per case", agreement and row.case_id in seen),
+                ("person_id", row.person_id, "a person_id of people.csv", person is None),
             )
-        elif row.case_id in seen:
-            problems.append(
-                Problem(
-                    file=path.name,
-                    row=number,
-                    column="case_id",
-                    value=row.case_id,
-                    expected="one row per case",
-                )
-            )
-        if person is None:
-            problems.append(
-                Problem(
-                    file=path.name,
-                    row=number,
-                    column="person_id",
-                    value=row.person_id,
-                    expected="a person_id of people.csv",
-                )
-            )
+            if bad
+        ]
+        problems.extend(
+            Problem(file=path.name, row=number, column=column, value=value, expected=expected)
+            for column, value, expected in wrong
+        )
         seen.add(row.case_id)
         if agreement is None or person is None:
             continue

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+from allocator.io import write_scenario
 from allocator.model import (
     Agreement,
     Closure,
@@ -242,3 +244,11 @@ def make_tiny_scenario() -> Scenario:
 def tiny_scenario() -> Scenario:
     """The tiny county (built once per run)."""
     return make_tiny_scenario()
+
+
+@pytest.fixture
+def folder(tmp_path: Path, tiny_scenario: Scenario) -> Path:
+    """The tiny scenario written as a scenario folder."""
+    path = tmp_path / "tiny"
+    write_scenario(tiny_scenario, path)
+    return path

@@ -5,6 +5,11 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
+from allocator.io import read_scenario
+from allocator.model import Problem, ScenarioError
+
 
 def _load(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     with path.open(newline="", encoding="utf-8") as handle:
@@ -48,3 +53,10 @@ def append_row(folder: Path, file: str, values: dict[str, str]) -> int:
 def read_rows(folder: Path, file: str) -> list[dict[str, str]]:
     """The records of a CSV file."""
     return _load(folder / file)[1]
+
+
+def problems_of(folder: Path) -> list[Problem]:
+    """Every problem the reader reports for `folder` (fails if it reads without one)."""
+    with pytest.raises(ScenarioError) as caught:
+        read_scenario(folder)
+    return caught.value.problems

@@ -7,23 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from scenario_edit import append_row, drop_column, read_rows, set_cell
+from scenario_edit import append_row, drop_column, problems_of, read_rows, set_cell
 
 from allocator.io import read_scenario, read_scenario_with_notes, write_scenario
 from allocator.model import RULES, Problem, Scenario, ScenarioError
-
-
-@pytest.fixture
-def folder(tmp_path: Path, tiny_scenario: Scenario) -> Path:
-    path = tmp_path / "tiny"
-    write_scenario(tiny_scenario, path)
-    return path
-
-
-def problems_of(folder: Path) -> list[Problem]:
-    with pytest.raises(ScenarioError) as caught:
-        read_scenario(folder)
-    return caught.value.problems
 
 
 def has(problems: list[Problem], file: str, row: int | None, column: str | None) -> bool:

@@ -323,19 +323,11 @@ def analysis_out(
     if scope is not None and not set(plan.districts) <= set(scope.districts):
         return _scoped_analysis(plan, scope)
     return CaseloadAnalysisOut(
-        plan_id=plan.id,
-        kind=plan.kind,
-        created_at=plan.created_at,
-        districts=list(plan.districts),
-        engine=s.get("engine", plan.kind),
-        proven_optimal=bool(s.get("proven_optimal", False)),
-        gap=s.get("gap"),
-        wall_time=float(s.get("wall_time", 0.0)),
+        **_run_figures(plan),
         constraints=[
             ConstraintScoreOut(**b, description=described.get(b["name"], ""))
             for b in s.get("breakdown", [])
         ],
-        check_ok=bool(s.get("check_ok", True)),
         breaches=list(s.get("breaches", [])),
         checker=dict(s.get("checker", {})),
         agreements=int(kpis.get("agreements", len(plan.assignments) + len(plan.waiting))),
@@ -343,8 +335,24 @@ def analysis_out(
         waiting=int(kpis.get("waiting", len(plan.waiting))),
         mean_wait_weeks=kpis.get("mean_wait_weeks"),
         moved=s.get("moved"),
-        proven_minimal=s.get("proven_minimal"),
     )
+
+
+def _run_figures(plan: PlanRow) -> dict[str, Any]:
+    """What every reader of a plan's analysis sees, scoped or not: the run and its checks' verdict."""
+    s = plan.summary
+    return {
+        "plan_id": plan.id,
+        "kind": plan.kind,
+        "created_at": plan.created_at,
+        "districts": list(plan.districts),
+        "engine": s.get("engine", plan.kind),
+        "proven_optimal": bool(s.get("proven_optimal", False)),
+        "gap": s.get("gap"),
+        "wall_time": float(s.get("wall_time", 0.0)),
+        "check_ok": bool(s.get("check_ok", True)),
+        "proven_minimal": s.get("proven_minimal"),
+    }
 
 
 def _moved_in(changes: Sequence[ChangeRow], districts: Sequence[str]) -> int:
@@ -368,16 +376,8 @@ def _scoped_analysis(plan: PlanRow, scope: Scope) -> CaseloadAnalysisOut:
     mine = {a.case_id for a in started} | {w.case_id for w in waiting}
     moved = s.get("moved")
     return CaseloadAnalysisOut(
-        plan_id=plan.id,
-        kind=plan.kind,
-        created_at=plan.created_at,
-        districts=list(plan.districts),
-        engine=s.get("engine", plan.kind),
-        proven_optimal=bool(s.get("proven_optimal", False)),
-        gap=s.get("gap"),
-        wall_time=float(s.get("wall_time", 0.0)),
+        **_run_figures(plan),
         constraints=[],
-        check_ok=bool(s.get("check_ok", True)),
         breaches=[b for b in s.get("breaches", []) if b.split(":", 1)[0] in mine],
         checker={},
         agreements=len(mine),
@@ -385,7 +385,6 @@ def _scoped_analysis(plan: PlanRow, scope: Scope) -> CaseloadAnalysisOut:
         waiting=len(waiting),
         mean_wait_weeks=None,
         moved=None if moved is None else _moved_in(plan.changes, scope.districts),
-        proven_minimal=s.get("proven_minimal"),
         scoped=True,
     )
 

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
-from scenario_edit import read_rows, set_cell
+from scenario_edit import problems_of, read_rows, set_cell
 from typer.testing import CliRunner
 
 from allocator.cli.main import app
@@ -30,26 +30,12 @@ from allocator.model import (
     Closure,
     Person,
     Problem,
-    Scenario,
     ScenarioError,
     ScenarioSettings,
     School,
     Term,
 )
 from tests.conftest import make_tiny_scenario
-
-
-@pytest.fixture
-def folder(tmp_path: Path, tiny_scenario: Scenario) -> Path:
-    path = tmp_path / "tiny"
-    write_scenario(tiny_scenario, path)
-    return path
-
-
-def problems_of(folder: Path) -> list[Problem]:
-    with pytest.raises(ScenarioError) as caught:
-        read_scenario(folder)
-    return caught.value.problems
 
 
 def found(problems: list[Problem], file: str, row: int | None, column: str | None) -> Problem:

@@ -18,11 +18,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from allocator.caseload.data import CaseloadInstance, Placement, evaluate, placement_errors
+from allocator.caseload.data import evaluate, placement_errors
 from allocator.caseload.engines.greedy import plan_caseload_greedy
 from allocator.caseload.engines.highs import plan_caseload_highs, solve_caseload_highs
 from allocator.caseload.outcome import CaseloadOutcome
 from allocator.caseload.search import first_come_first_served
+from allocator.instances.caseload import CaseloadInstance, Placement
 from allocator.io import read_scenario
 from allocator.model import Scenario
 from allocator.solve import SolveParams, Status

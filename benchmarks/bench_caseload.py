@@ -97,10 +97,10 @@ def figures(outcome: CaseloadOutcome, engine: str) -> Figures:
     values = outcome.solver_values()
     if engine.startswith("cp-sat") and values:
         agrees = (
-            values.get("cases_started"),
-            values.get("waiting_weeks"),
-            values.get("travel_minutes", 0) + values.get("neighbour_team_cost", 0),
-            values.get("balanced_load"),
+            values.get("not_started"),
+            values.get("waiting"),
+            values.get("travel", 0) + values.get("neighbour", 0),
+            values.get("balance"),
         ) == (check.not_started, check.waiting, check.travel + check.neighbour, check.balance)
     return Figures(
         engine=engine,

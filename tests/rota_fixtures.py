@@ -21,7 +21,7 @@ from allocator.model import (
     Term,
     Unavailability,
 )
-from allocator.model.rota_result import Meeting, SchoolWeeks
+from allocator.model.rota_result import Meeting, TermWeeks
 from allocator.solve import SolveParams
 
 FAST = SolveParams(time_limit=10.0, workers=2, seed=1)
@@ -121,7 +121,7 @@ def school(urn: int, lift_group: str, district: str = "Thanet", pupils: int = 30
 def meeting(s: Scenario, group_name: str, day: date, slot_id: str) -> Meeting:
     """The meeting of a group on a day in one of its slots."""
     g, sl = s.group_by_name[group_name], s.slot_by_id[slot_id]
-    place = SchoolWeeks.of(s.terms).locate(day)
+    place = TermWeeks.of(s.terms).locate(day)
     assert place is not None
     return Meeting(
         district=g.district,
@@ -143,7 +143,7 @@ def at_weeks(
 ) -> list[Meeting]:
     """A group's meetings on its slot's day in the given week of each half-term."""
     sl = s.slot_by_id[slot_id]
-    parts = SchoolWeeks.of(s.terms).half_terms
+    parts = TermWeeks.of(s.terms).half_terms
     return [
         meeting(
             s,

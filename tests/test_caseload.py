@@ -48,11 +48,11 @@ def agrees_with_checker(outcome: CaseloadOutcome, scenario: Scenario) -> None:
     assert outcome.check.ok, outcome.check.breaches
     values = outcome.solver_values()
     check = outcome.check
-    assert values["cases_started"] == check.not_started
-    assert values["waiting_weeks"] == check.waiting
-    assert values["travel_minutes"] == check.travel
-    assert values["neighbour_team_cost"] == check.neighbour
-    assert values["balanced_load"] == check.balance
+    assert values["not_started"] == check.not_started
+    assert values["waiting"] == check.waiting
+    assert values["travel"] == check.travel
+    assert values["neighbour"] == check.neighbour
+    assert values["balance"] == check.balance
     assert outcome.objectives.levels == (
         check.not_started,
         check.waiting,
@@ -146,11 +146,11 @@ def test_solver_and_checker_agree_at_non_zero_planning_penalties(engine: str) ->
     agrees_with_checker(outcome, s)
     assert outcome.proven_optimal
     assert outcome.solver_values() == {
-        "cases_started": 1,  # C2 (LAC, weight 4) and one of C1 and C3 (weight 1) start
-        "waiting_weeks": 1 * (11 - 6),  # the other waits from week 6 to the year's end
-        "travel_minutes": 2 * 20 * 6,
-        "neighbour_team_cost": 60 * 6,  # one case goes to Southfield
-        "balanced_load": 2 * -(-1000 * 80 * 5 // (100 * 11)),  # weeks 6-10 of 11, per team
+        "not_started": 1,  # C2 (LAC, weight 4) and one of C1 and C3 (weight 1) start
+        "waiting": 1 * (11 - 6),  # the other waits from week 6 to the year's end
+        "travel": 2 * 20 * 6,
+        "neighbour": 60 * 6,  # one case goes to Southfield
+        "balance": 2 * -(-1000 * 80 * 5 // (100 * 11)),  # weeks 6-10 of 11, per team
     }
 
 
@@ -159,28 +159,28 @@ def test_solver_and_checker_agree_at_non_zero_rebalance_penalties() -> None:
     # (weight 1 + 3 + 3) must start at once, so C1 moves to week 3: one change, a shift of 3 weeks.
     s = county([teacher("a", minutes=100)], [case("C1", weeks=3)])
     before = plan_caseload(s, FAST)
-    assert before.solver_values()["waiting_weeks"] == 0
+    assert before.solver_values()["waiting"] == 0
     after = rebalance(s, before.plan, [case("C2", weeks=3, lac=True, priority=1)], FAST)
     full = after.outcome
     assert full.check.ok, full.check.breaches
     check = full.check
     checked = {
-        "cases_started": check.not_started,
-        "waiting_weeks": check.waiting,
-        "travel_minutes": check.travel,
-        "neighbour_team_cost": check.neighbour,
-        "balanced_load": check.balance,
-        "planned_changes": check.changes,
+        "not_started": check.not_started,
+        "waiting": check.waiting,
+        "travel": check.travel,
+        "neighbour": check.neighbour,
+        "balance": check.balance,
+        "changes": check.changes,
         "start_shift": check.start_shift,
     }
     assert full.solver_values() == checked
     assert checked == {
-        "cases_started": 0,
-        "waiting_weeks": 1 * 3,  # C1 (weight 1) waits 3 weeks, C2 none
-        "travel_minutes": 20 * 3 * 2,
-        "neighbour_team_cost": 0,
-        "balanced_load": -(-1000 * 80 * 6 // (100 * 11)),  # 6 weeks of 80 minutes of 11 x 100
-        "planned_changes": 1,
+        "not_started": 0,
+        "waiting": 1 * 3,  # C1 (weight 1) waits 3 weeks, C2 none
+        "travel": 20 * 3 * 2,
+        "neighbour": 0,
+        "balance": -(-1000 * 80 * 6 // (100 * 11)),  # 6 weeks of 80 minutes of 11 x 100
+        "changes": 1,
         "start_shift": 3,
     }
     assert after.moved == 1

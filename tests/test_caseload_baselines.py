@@ -7,19 +7,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from allocator.caseload.data import (
-    CaseData,
-    CaseloadInstance,
-    Option,
-    PersonData,
-    Placement,
-    evaluate,
-    placement_errors,
-)
+from allocator.caseload.data import evaluate, placement_errors
 from allocator.caseload.engines.greedy import plan_caseload_greedy
 from allocator.caseload.engines.highs import plan_caseload_highs, solve_caseload_highs
 from allocator.caseload.outcome import CaseloadOutcome
 from allocator.caseload.search import first_come_first_served
+from allocator.instances.caseload import CaseData, CaseloadInstance, Option, PersonData, Placement
 from allocator.model import Agreement, Scenario
 from allocator.solve import SolveParams, Status
 

@@ -18,13 +18,8 @@ from caseload_fixtures import (
     teacher,
 )
 
-from allocator.caseload.data import (
-    Placement,
-    build_instance,
-    evaluate,
-    placement_errors,
-    school_weeks,
-)
+from allocator.caseload.data import build_instance, evaluate, placement_errors, school_weeks
+from allocator.instances.caseload import Placement
 from allocator.model import CaseloadSettings, Closure, TravelTime
 from allocator.model.travel import estimated_one_way_minutes, haversine_km
 

@@ -7,7 +7,7 @@ from caseload_fixtures import case, county, small_counties, teacher
 from hypothesis import HealthCheck, given, settings
 
 from allocator.caseload.data import build_instance, evaluate, placement_errors
-from allocator.caseload.plan import _search_waiting
+from allocator.caseload.plan import search_waiting
 from allocator.caseload.search import (
     RuinRecreate,
     compact_starts,
@@ -74,7 +74,7 @@ def test_the_model_holds_the_first_level_at_what_the_search_starts() -> None:
     params = SolveParams(time_limit=10.0, workers=2, seed=1)
     shares = (0.25, 0.65, 0.05, 0.05)
     held, levels = build_caseload_model(inst, "interval")
-    plan = _search_waiting(held, levels[0], {}, 10.0, shares, seed=0)
+    plan = search_waiting(held, levels[0], {}, 10.0, shares, seed=0)
     assert evaluate(inst, plan).not_started == 0
     free, free_levels = build_caseload_model(inst, "interval")
     for model, first in ((held, levels[0]), (free, free_levels[0])):

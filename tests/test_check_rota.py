@@ -23,7 +23,7 @@ from allocator.model import Closure, RotaSettings, Scenario, Unavailability
 from allocator.model.rota_result import (
     Meeting,
     Rota,
-    SchoolWeeks,
+    TermWeeks,
     UsualPattern,
     expected_cases,
     ideal_interval,
@@ -37,9 +37,9 @@ def _rota(*parts: Sequence[Meeting]) -> Rota:
 
 
 def test_school_weeks_count_term_weeks_only() -> None:
-    weeks = SchoolWeeks.of(terms_of((3, 2, 3, 3, 3, 3)))
+    weeks = TermWeeks.of(terms_of((3, 2, 3, 3, 3, 3)))
     assert weeks.total == 17
-    assert [p.first_school_week for p in weeks.half_terms] == [1, 4, 6, 9, 12, 15]
+    assert [p.first_term_week for p in weeks.half_terms] == [1, 4, 6, 9, 12, 15]
     assert weeks.locate(date(2025, 9, 17)) == (1, 3, 3)
     assert weeks.locate(date(2025, 9, 29)) == (2, 1, 4)
     assert weeks.locate(date(2025, 9, 22)) is None  # the holiday after term 1
@@ -248,7 +248,7 @@ def _forced() -> tuple[Scenario, Rota]:
     """One group G (attendee ep, 12 cases a meeting in a slot for 8) whose leave, in two rows, leaves
     term 2 only its week 1 and term 3 only its week 3; the previous rota met in week 2 throughout.
 
-    School weeks: term h is 3h-2..3h, so meetings p1 in 1..3, p2 = 4, p3 = 9, p4 in 10..12, p5 in
+    Term weeks: term h is 3h-2..3h, so meetings p1 in 1..3, p2 = 4, p3 = 9, p4 in 10..12, p5 in
     13..15, p6 in 16..18. Every optimum then pays each soft rule (worked by hand per rule below).
     """
     away = [

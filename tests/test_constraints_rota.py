@@ -260,7 +260,7 @@ def test_no_double_booking_lets_one_meeting_end_as_the_next_starts() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Soft rules: 3-week terms make 18 school weeks; six meetings a year make the ideal gap 3 weeks
+# Soft rules: 3-week terms make 18 term weeks; six meetings a year make the ideal gap 3 weeks
 # ---------------------------------------------------------------------------------------------
 
 
@@ -287,7 +287,7 @@ def test_even_spacing_no_penalty() -> None:
 
 def test_even_spacing_penalty() -> None:
     s = one_group(only(spacing=1))
-    # school weeks 1, 6, 7, 12, 13, 18: gaps 5, 1, 5, 1, 5 are each 2 off the ideal 3
+    # term weeks 1, 6, 7, 12, 13, 18: gaps 5, 1, 5, 1, 5 are each 2 off the ideal 3
     assert _score(s, "even_spacing", at_weeks(s, "G", [1, 3, 1, 3, 1, 3])) == 10
 
 

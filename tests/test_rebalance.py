@@ -22,10 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from allocator.caseload.data import Placement, build_instance, evaluate, placement_errors
+from allocator.caseload.data import build_instance, evaluate, placement_errors
 from allocator.caseload.plan import plan_caseload
 from allocator.caseload.rebalance import plan_rows, rebalance
 from allocator.cli.caseload import rebalance_app
+from allocator.instances.caseload import Placement
 from allocator.io import write_scenario
 from allocator.io.caseload_export import read_assignments, read_plan, write_caseload
 from allocator.model import PlanStatus, Scenario, ScenarioError

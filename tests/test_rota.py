@@ -28,7 +28,7 @@ from allocator.cli.rota import rota_app
 from allocator.io import write_scenario
 from allocator.io.rota_export import read_rota_csv
 from allocator.model import Closure, RotaSettings, Scenario, Unavailability
-from allocator.model.rota_result import Rota, SchoolWeeks
+from allocator.model.rota_result import Rota, TermWeeks
 from allocator.paths import KENT
 from allocator.rota.baseline import round_robin_rota
 from allocator.rota.check import check_rota
@@ -275,7 +275,7 @@ def test_kent_rota_is_proven_optimal_and_the_checker_agrees_from_the_csv(tmp_pat
     outcome = plan_rota(kent, SolveParams(time_limit=60, workers=2, seed=0))
     assert outcome.proven_optimal, outcome.summary()
     assert outcome.rota is not None and outcome.check is not None and outcome.check.ok
-    weeks = SchoolWeeks.of(kent.terms)
+    weeks = TermWeeks.of(kent.terms)
     for g in kent.lift_groups:  # every group, early-years group and Executive: once a half-term
         held = outcome.rota.meetings_of(g.group)
         assert sorted(m.half_term for m in held) == [1, 2, 3, 4, 5, 6], g.group

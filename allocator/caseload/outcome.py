@@ -8,6 +8,7 @@ person's weekly load (what the exports write); `check_caseload` gives the indepe
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import time
 from collections import defaultdict
@@ -16,17 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from allocator.caseload.check import check_caseload
-from allocator.caseload.data import (
-    CaseData,
-    CaseloadInstance,
-    Objectives,
-    Placement,
-    evaluate,
-    person_loads,
-    school_days,
-    team_label,
-)
+from allocator.caseload.data import Objectives, evaluate, school_days, team_label
 from allocator.constraints.caseload import PLANNING_LEVELS
+from allocator.instances.caseload import CaseData, CaseloadInstance, Placement, person_loads
 from allocator.model import Scenario
 from allocator.model.caseload_result import (
     Assignment,
@@ -42,25 +35,6 @@ from allocator.model.caseload_result import (
     WeeklyLoads,
 )
 from allocator.solve import LevelResult, SolveResult, Status
-
-PENALTY_OF_OBJECTIVE = (
-    "cases_started",
-    "waiting_weeks",
-    "travel_minutes",
-    "neighbour_team_cost",
-    "balanced_load",
-)
-"""The solver's penalty for each of `Objectives`' fields, in field order."""
-
-
-def _objective_values(objectives: Objectives) -> tuple[int, ...]:
-    return (
-        objectives.not_started,
-        objectives.waiting,
-        objectives.travel,
-        objectives.neighbour,
-        objectives.balance,
-    )
 
 
 @dataclass(frozen=True)
@@ -122,9 +96,7 @@ class CaseloadOutcome:
         for part in self.parts:
             values = part.penalty_values()
             if not values and part.objectives is not None:
-                values = dict(
-                    zip(PENALTY_OF_OBJECTIVE, _objective_values(part.objectives), strict=True)
-                )
+                values = dataclasses.asdict(part.objectives)
             for name, value in values.items():
                 totals[name] += value
         return dict(totals)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
-from allocator.caseload.data import CaseloadInstance, Placement
+from allocator.instances.caseload import CaseloadInstance, Placement
 
 MIN_PART_SECONDS = 0.2
 """Each part with something to decide gets at least this long."""

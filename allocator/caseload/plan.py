@@ -17,13 +17,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from allocator.caseload.data import (
-    CaseloadInstance,
-    Placement,
-    build_instance,
-    evaluate,
-    placement_errors,
-)
+from allocator.caseload.data import build_instance, evaluate, placement_errors
 from allocator.caseload.outcome import CaseloadOutcome, PartSolve, make_outcome
 from allocator.caseload.parts import (
     MIN_PART_SECONDS,
@@ -41,6 +35,7 @@ from allocator.constraints.caseload import (
     IntervalModel,
     build_caseload_model,
 )
+from allocator.instances.caseload import CaseloadInstance, Placement
 from allocator.model import Scenario
 from allocator.solve import (
     Level,
@@ -157,7 +152,7 @@ def _solve_levels(
             model.model.clear_hints()
             improved = compact_starts(model.instance, model.placements(solution))
             if index == 0 and len(levels) > 1:
-                improved = _search_waiting(
+                improved = search_waiting(
                     model,
                     level,
                     improved,
@@ -169,7 +164,7 @@ def _solve_levels(
     return best, results
 
 
-def _search_waiting(
+def search_waiting(
     model: CaseloadModel,
     first: Level,
     plan: dict[int, Placement],

@@ -13,17 +13,12 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
-from allocator.caseload.data import (
-    CaseloadInstance,
-    Placement,
-    build_instance,
-    evaluate,
-    placement_errors,
-)
+from allocator.caseload.data import build_instance, evaluate, placement_errors
 from allocator.caseload.outcome import PartSolve, RebalanceOutcome, make_outcome
 from allocator.caseload.parts import MIN_PART_SECONDS, globalise, localise
 from allocator.caseload.plan import formulation_for, solve_parts
 from allocator.constraints.caseload import PLANNING_LEVELS
+from allocator.instances.caseload import CaseloadInstance, Placement
 from allocator.model import (
     Agreement,
     PlannedSupport,

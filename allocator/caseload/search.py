@@ -24,13 +24,8 @@ import random
 import time
 from collections.abc import Mapping, Sequence
 
-from allocator.caseload.data import (
-    CaseData,
-    CaseloadInstance,
-    Option,
-    Placement,
-    earliest_placement,
-)
+from allocator.caseload.data import earliest_placement
+from allocator.instances.caseload import CaseData, CaseloadInstance, Option, Placement
 
 RUIN_CASES = (2, 10)
 """How many placed cases a ruin takes out (inclusive range)."""

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
-from allocator.caseload.data import PER_MILLE, CaseloadInstance
 from allocator.highs import highs_status, new_highs
+from allocator.instances.caseload import PER_MILLE, CaseloadInstance
 from allocator.solve import Status
 
 

@@ -27,6 +27,7 @@ from allocator.model.caseload_result import CaseloadPlan, WaitStats
 from allocator.model.cases import CONSENT_WITHDRAWN
 from allocator.paths import KENT
 from allocator.solve import SolveParams
+from allocator.staffing.formula import allocate_staffing, team_capacity_from_staffing
 
 DEMO_SECONDS = 10.0
 """The caseload's share of `lift demo`'s time (all three jobs together aim for under 30 s)."""
@@ -168,8 +169,6 @@ def _print_withdrawn(plan: CaseloadPlan, out: Console) -> None:
 
 
 def _capacity_from_staffing(scenario: Scenario) -> Mapping[str, int]:
-    from allocator.staffing.formula import allocate_staffing, team_capacity_from_staffing
-
     return team_capacity_from_staffing(scenario, allocate_staffing(scenario))
 
 

@@ -24,8 +24,8 @@ from typing import ClassVar
 
 from ortools.sat.python import cp_model
 
-from allocator.caseload.data import PER_MILLE, CaseloadInstance, Placement, person_loads
 from allocator.constraints.registry import constraint, constraints_of, levels_of
+from allocator.instances.caseload import PER_MILLE, CaseloadInstance, Placement, person_loads
 from allocator.solve import Level, LinearExpr, Penalty, Solution
 
 Var = cp_model.IntVar
@@ -479,8 +479,8 @@ def _counted(m: CaseloadModel) -> list[int]:
     return [c for c, case in enumerate(m.instance.cases) if case.counted]
 
 
-@constraint("caseload", "soft", level="cases started")
-def cases_started(m: CaseloadModel) -> Penalty:
+@constraint("caseload", "soft", level="not_started")
+def not_started(m: CaseloadModel) -> Penalty:
     """Start as many cases as possible, by priority: Σ weight over counted cases not started in the year."""
     modelled = set(m.modelled)
     terms: list[LinearExpr] = []
@@ -490,11 +490,11 @@ def cases_started(m: CaseloadModel) -> Penalty:
         constant += weight
         if c in modelled:
             terms.append(-weight * m.started(c))
-    return Penalty("cases_started", cp_model.LinearExpr.sum(terms) + constant)
+    return Penalty("not_started", cp_model.LinearExpr.sum(terms) + constant)
 
 
 @constraint("caseload", "soft", level="waiting")
-def waiting_weeks(m: CaseloadModel) -> Penalty:
+def waiting(m: CaseloadModel) -> Penalty:
     """Shortest waits, by priority: Σ weight x (start week - agreed week), a case not started waiting to the year's end."""
     modelled = set(m.modelled)
     horizon = m.instance.horizon
@@ -507,22 +507,22 @@ def waiting_weeks(m: CaseloadModel) -> Penalty:
             terms.append(case.weight * m.start_week(c))
         else:
             constant += case.weight * horizon
-    return Penalty("waiting_weeks", cp_model.LinearExpr.sum(terms) + constant)
+    return Penalty("waiting", cp_model.LinearExpr.sum(terms) + constant)
 
 
 @constraint("caseload", "soft", level="travel")
-def travel_minutes(m: CaseloadModel) -> Penalty:
+def travel(m: CaseloadModel) -> Penalty:
     """Least travel: Σ weekly travel (there and back) x weeks over the cases started."""
     terms = [
         m.instance.cases[c].options[k].travel_minutes * m.instance.cases[c].weeks * m.uses(c, k)
         for c in m.modelled
         for k in m.options[c]
     ]
-    return Penalty("travel_minutes", cp_model.LinearExpr.sum(terms))
+    return Penalty("travel", cp_model.LinearExpr.sum(terms))
 
 
 @constraint("caseload", "soft", level="travel")
-def neighbour_team_cost(m: CaseloadModel) -> Penalty:
+def neighbour(m: CaseloadModel) -> Penalty:
     """A neighbouring team taking a case costs neighbour_cost_minutes a week of support, counted with travel."""
     terms = [
         m.instance.cases[c].options[k].neighbour_cost * m.instance.cases[c].weeks * m.uses(c, k)
@@ -530,11 +530,11 @@ def neighbour_team_cost(m: CaseloadModel) -> Penalty:
         for k in m.options[c]
         if m.instance.cases[c].options[k].neighbour_cost
     ]
-    return Penalty("neighbour_team_cost", cp_model.LinearExpr.sum(terms))
+    return Penalty("neighbour", cp_model.LinearExpr.sum(terms))
 
 
 @constraint("caseload", "soft", level="balance")
-def balanced_load(m: CaseloadModel) -> Penalty:
+def balance(m: CaseloadModel) -> Penalty:
     """Balanced load: Σ over teams of the highest utilisation (per mille of a member's own minutes in the year)."""
     inst = m.instance
     pairs = m.by_person()
@@ -567,7 +567,7 @@ def balanced_load(m: CaseloadModel) -> Penalty:
         ]
         m.derive(top, _utilisation_of(inst, members))
         highest.append(top)
-    return Penalty("balanced_load", cp_model.LinearExpr.sum(highest))
+    return Penalty("balance", cp_model.LinearExpr.sum(highest))
 
 
 def _utilisation_of(
@@ -589,7 +589,7 @@ def _utilisation_of(
 
 
 @constraint("caseload", "soft", level="changes", rebalance_only=True)
-def planned_changes(m: CaseloadModel) -> Penalty:
+def changes(m: CaseloadModel) -> Penalty:
     """On a rebalance, move as few planned cases as possible: Σ over planned cases not kept with the same person and start."""
     modelled = set(m.modelled)
     terms: list[LinearExpr] = []
@@ -603,10 +603,10 @@ def planned_changes(m: CaseloadModel) -> Penalty:
         for k in m.options[c]:
             if case.options[k].person == case.planned.person:
                 terms.append(-1 * m.at(c, k, case.planned.start))
-    return Penalty("planned_changes", cp_model.LinearExpr.sum(terms) + constant)
+    return Penalty("changes", cp_model.LinearExpr.sum(terms) + constant)
 
 
-@constraint("caseload", "soft", level="start shift", rebalance_only=True)
+@constraint("caseload", "soft", level="start_shift", rebalance_only=True)
 def start_shift(m: CaseloadModel) -> Penalty:
     """On a rebalance, shift planned start weeks least: Σ |new start - planned start| over planned cases still started."""
     terms = [
@@ -617,8 +617,9 @@ def start_shift(m: CaseloadModel) -> Penalty:
     return Penalty("start_shift", cp_model.LinearExpr.sum(terms))
 
 
-PLANNING_LEVELS = len(levels_of("caseload", rebalance=False))
-"""How many levels a plan has; a rebalance adds the rebalance-only levels after them."""
+PLANNING_LEVEL_NAMES = tuple(name for name, _ in levels_of("caseload", rebalance=False))
+"""The levels of a plan, in order; a rebalance adds the rebalance-only levels after them."""
+PLANNING_LEVELS = len(PLANNING_LEVEL_NAMES)
 
 
 def build_caseload_model(

@@ -1,9 +1,9 @@
 """The meeting rota's rules, one small named function each, over a `RotaModel`.
 
 The variables are Booleans x[m, o]: meeting m (the j-th meeting of a group in half-term h) takes option
-o, a (slot, week) pair whose slot day falls inside the half-term. The school week of m (holidays not
+o, a (slot, week) pair whose slot day falls inside the half-term. The term week of m (holidays not
 counted) is Σ_o sw(o)·x[m, o]. Rules on the gap between two meetings a and b use transition Booleans
-z[u, v] (a in school week u, b in v), a flow between the two meetings' weeks, so each gap's penalty
+z[u, v] (a in term week u, b in v), a flow between the two meetings' weeks, so each gap's penalty
 is exact per pair of weeks and the linear relaxation stays tight.
 """
 
@@ -20,7 +20,7 @@ from ortools.sat.python import cp_model
 
 from allocator.constraints.registry import constraint
 from allocator.model import LiftGroup, MeetingSlot, Scenario
-from allocator.model.rota_result import SchoolWeeks, UsualPattern, expected_cases, ideal_interval
+from allocator.model.rota_result import TermWeeks, UsualPattern, expected_cases, ideal_interval
 from allocator.solve import LinearExpr, Penalty
 
 
@@ -43,7 +43,7 @@ class Option:
     """Week of the half-term, from 1."""
     last_week: int
     """How many weeks the half-term touches (so `week == last_week` is its last week)."""
-    school_week: int
+    term_week: int
     date: date
 
 
@@ -95,7 +95,7 @@ class RotaModel:
     ) -> None:
         self.scenario = scenario
         self.settings = scenario.settings.rota
-        self.weeks = SchoolWeeks.of(scenario.terms)
+        self.weeks = TermWeeks.of(scenario.terms)
         self.groups: list[LiftGroup] = [
             g for g in scenario.lift_groups if groups is None or g.group in groups
         ]
@@ -115,7 +115,7 @@ class RotaModel:
                         half_term=part.half_term,
                         week=week,
                         last_week=part.weeks,
-                        school_week=part.first_school_week + week - 1,
+                        term_week=part.first_term_week + week - 1,
                         date=day,
                     )
                     for week, monday in enumerate(part.mondays, start=1)
@@ -180,31 +180,31 @@ class RotaModel:
         """Every choice of every meeting."""
         return [c for choices in self.choices.values() for c in choices]
 
-    def school_week(self, key: MeetingKey) -> LinearExpr:
-        """The school week of a meeting, Σ_o sw(o)·x[m, o]."""
+    def term_week(self, key: MeetingKey) -> LinearExpr:
+        """The term week of a meeting, Σ_o sw(o)·x[m, o]."""
         choices = self.choices[key]
         return cp_model.LinearExpr.weighted_sum(
-            [c.var for c in choices], [c.option.school_week for c in choices]
+            [c.var for c in choices], [c.option.term_week for c in choices]
         )
 
-    def in_school_week(self, key: MeetingKey) -> dict[int, LinearExpr]:
-        """Per school week, whether a meeting takes it: X[m, w] = Σ x[m, o] over o in week w."""
+    def in_term_week(self, key: MeetingKey) -> dict[int, LinearExpr]:
+        """Per term week, whether a meeting takes it: X[m, w] = Σ x[m, o] over o in week w."""
         weeks: dict[int, list[cp_model.IntVar]] = defaultdict(list)
         for c in self.choices[key]:
-            weeks[c.option.school_week].append(c.var)
+            weeks[c.option.term_week].append(c.var)
         return {w: _sum(xs) for w, xs in sorted(weeks.items())}
 
     def transitions(
         self, earlier: MeetingKey, later: MeetingKey
     ) -> dict[tuple[int, int], cp_model.IntVar]:
-        """Booleans z[u, v]: `earlier` is in school week u and `later` in v (u < v), a flow between
+        """Booleans z[u, v]: `earlier` is in term week u and `later` in v (u < v), a flow between
         the two meetings' weeks: Σ_v z[u, v] = X[earlier, u] and Σ_u z[u, v] = X[later, v].
 
         A penalty on the gap v − u is then exact per pair of weeks, which keeps the bound tight.
         """
         pair = (earlier, later)
         if pair not in self.arcs:
-            before, after = self.in_school_week(earlier), self.in_school_week(later)
+            before, after = self.in_term_week(earlier), self.in_term_week(later)
             arcs = {
                 (u, v): self.model.new_bool_var(f"z|{earlier}|{u}|{v}")
                 for u in before
@@ -248,7 +248,7 @@ def meets_every_half_term(rota: RotaModel) -> None:
             if earlier.half_term == later.half_term:
                 guard = rota.guard("meets_every_half_term", later.half_term, group=group)
                 rota.model.add(
-                    rota.school_week(earlier) + 1 <= rota.school_week(later)
+                    rota.term_week(earlier) + 1 <= rota.term_week(later)
                 ).only_enforce_if(guard)
 
 
@@ -324,7 +324,7 @@ def attendees_available(rota: RotaModel) -> None:
 
 @constraint("rota", "soft")
 def even_spacing(rota: RotaModel) -> list[Penalty]:
-    """A group's consecutive meetings are the ideal interval apart: Σ |gap − I| in school weeks, I = ⌊W/n + ½⌋ for W school weeks and n meetings a year."""
+    """A group's consecutive meetings are the ideal interval apart: Σ |gap − I| in term weeks, I = ⌊W/n + ½⌋ for W term weeks and n meetings a year."""
     weight = rota.settings.spacing
     terms: list[tuple[int, cp_model.IntVar]] = []
     if weight > 0:
@@ -339,7 +339,7 @@ def even_spacing(rota: RotaModel) -> list[Penalty]:
 
 @constraint("rota", "soft")
 def short_gaps(rota: RotaModel) -> list[Penalty]:
-    """Gaps under short_gap_weeks S cost more: Σ max(0, S − gap) over a group's consecutive meetings, in school weeks."""
+    """Gaps under short_gap_weeks S cost more: Σ max(0, S − gap) over a group's consecutive meetings, in term weeks."""
     weight, short = rota.settings.short_gap, rota.settings.short_gap_weeks
     terms: list[tuple[int, cp_model.IntVar]] = []
     if weight > 0:
@@ -357,7 +357,7 @@ def same_position(rota: RotaModel) -> list[Penalty]:
     weight = rota.settings.same_position
     terms: list[tuple[int, cp_model.IntVar]] = []
     if weight > 0:
-        first_week = {part.half_term: part.first_school_week for part in rota.weeks.half_terms}
+        first_week = {part.half_term: part.first_term_week for part in rota.weeks.half_terms}
         for keys in rota.meetings_by_group.values():
             for earlier, later in itertools.combinations(keys, 2):
                 if earlier.ordinal != later.ordinal or later.half_term != earlier.half_term + 1:

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from allocator.io.cells import append_row, csv_row, finish_sheet, unsafe_text
 from allocator.model import WEEKDAYS, Problem, Scenario, ScenarioError, week_start
-from allocator.model.rota_result import Meeting, Rota, RuleScore, SchoolWeeks
+from allocator.model.rota_result import Meeting, Rota, RuleScore, TermWeeks
 
 ROTA_COLUMNS = (
     "district",
@@ -171,7 +171,7 @@ def _draft(
             draft.setdefault("start", f"{slot.start:%H:%M}")
             draft.setdefault("end", f"{slot.end:%H:%M}")
             draft.setdefault("venue", slot.venue)
-        place = SchoolWeeks.of(scenario.terms).locate(day)
+        place = TermWeeks.of(scenario.terms).locate(day)
         if place is not None:
             draft.setdefault("half_term", place[0])
             draft.setdefault("week", place[1])
@@ -304,25 +304,25 @@ def write_rota_ics(rota: Rota, folder: Path, scenario: Scenario) -> list[Path]:
 
 
 def write_rota_png(rota: Rota, path: Path, scenario: Scenario) -> Path:
-    """A chart of the year: school weeks across, districts down, one mark per meeting (by weekday),
+    """A chart of the year: term weeks across, districts down, one mark per meeting (by weekday),
     half-terms shaded alternately."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    weeks = SchoolWeeks.of(scenario.terms)
+    weeks = TermWeeks.of(scenario.terms)
     districts = [d for d in scenario.district_names if d in set(rota.districts)]
     fig, ax = plt.subplots(figsize=(14, 0.45 * len(districts) + 1.8), dpi=110)
     for part in weeks.half_terms:
         if part.half_term % 2 == 0:
             ax.axvspan(
-                part.first_school_week - 0.5,
-                part.first_school_week + part.weeks - 0.5,
+                part.first_term_week - 0.5,
+                part.first_term_week + part.weeks - 0.5,
                 color="0.93",
             )
         ax.text(
-            part.first_school_week + part.weeks / 2 - 0.5,
+            part.first_term_week + part.weeks / 2 - 0.5,
             -0.75,
             f"term {part.half_term}",
             ha="center",
@@ -341,7 +341,7 @@ def write_rota_png(rota: Rota, path: Path, scenario: Scenario) -> Path:
     ax.set_yticks(range(len(districts)), districts, fontsize=8)
     ax.set_ylim(len(districts) - 0.4, -1.0)
     ax.set_xlim(0.5, weeks.total + 0.5)
-    ax.set_xlabel("school week of the year (holidays left out)")
+    ax.set_xlabel("term week of the year (holidays left out)")
     ax.set_title(f"LIFT meetings, {scenario.settings.name} {scenario.settings.academic_year}")
     handles = [
         plt.Line2D([], [], marker="o", linestyle="", color=colours[d], label=d)

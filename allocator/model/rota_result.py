@@ -1,4 +1,4 @@
-"""The meeting rota as decided: its meetings, the school weeks they are counted in, the checker's
+"""The meeting rota as decided: its meetings, the term weeks they are counted in, the checker's
 report, and the reasons a rota cannot exist. Knows no solver.
 """
 
@@ -110,7 +110,7 @@ class HalfTermWeeks(Frozen):
     first_day: date
     last_day: date
     mondays: tuple[date, ...]
-    first_school_week: int
+    first_term_week: int
 
     @property
     def weeks(self) -> int:
@@ -118,18 +118,18 @@ class HalfTermWeeks(Frozen):
         return len(self.mondays)
 
 
-class SchoolWeeks(Frozen):
-    """The year counted in school weeks: holidays between half-terms are not counted.
+class TermWeeks(Frozen):
+    """The year counted in term weeks: holidays between half-terms are not counted.
 
-    Week w of half-term h is school week `first_school_week(h) + w - 1`, so the gap between two meetings
-    in school weeks is the difference of their school-week numbers.
+    Week w of half-term h is term week `first_term_week(h) + w - 1`, so the gap between two meetings
+    in term weeks is the difference of their term-week numbers.
     """
 
     half_terms: tuple[HalfTermWeeks, ...]
 
     @classmethod
-    def of(cls, terms: Iterable[Term]) -> SchoolWeeks:
-        """The school weeks of a year's six terms."""
+    def of(cls, terms: Iterable[Term]) -> TermWeeks:
+        """The term weeks of a year's six terms."""
         parts: list[HalfTermWeeks] = []
         next_week = 1
         for term in sorted(terms, key=lambda t: t.term):
@@ -141,7 +141,7 @@ class SchoolWeeks(Frozen):
                     first_day=term.first_day,
                     last_day=term.last_day,
                     mondays=mondays,
-                    first_school_week=next_week,
+                    first_term_week=next_week,
                 )
             )
             next_week += len(mondays)
@@ -149,7 +149,7 @@ class SchoolWeeks(Frozen):
 
     @property
     def total(self) -> int:
-        """School weeks in the year."""
+        """Term weeks in the year."""
         return sum(h.weeks for h in self.half_terms)
 
     def half_term(self, number: int) -> HalfTermWeeks:
@@ -157,17 +157,17 @@ class SchoolWeeks(Frozen):
         return next(h for h in self.half_terms if h.half_term == number)
 
     def locate(self, day: date) -> tuple[int, int, int] | None:
-        """(half-term, week of the half-term, school week) of a term day; None in a holiday."""
+        """(half-term, week of the half-term, term week) of a term day; None in a holiday."""
         for part in self.half_terms:
             if part.first_day <= day <= part.last_day:
                 week = (week_start(day) - part.mondays[0]).days // 7 + 1
-                return part.half_term, week, part.first_school_week + week - 1
+                return part.half_term, week, part.first_term_week + week - 1
         return None
 
 
-def ideal_interval(school_weeks: int, meetings_a_year: int) -> int:
-    """The ideal gap in school weeks between a group's meetings: ⌊W / n + ½⌋, at least 1."""
-    return max(1, (2 * school_weeks + meetings_a_year) // (2 * meetings_a_year))
+def ideal_interval(term_weeks: int, meetings_a_year: int) -> int:
+    """The ideal gap in term weeks between a group's meetings: ⌊W / n + ½⌋, at least 1."""
+    return max(1, (2 * term_weeks + meetings_a_year) // (2 * meetings_a_year))
 
 
 def expected_cases(scenario: Scenario, group: str) -> int:

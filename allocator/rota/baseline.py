@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from allocator.model import Scenario
-from allocator.model.rota_result import Meeting, Rota, SchoolWeeks
+from allocator.model.rota_result import Meeting, Rota, TermWeeks
 from allocator.rota.data import meeting_order, slot_days
 
 
 def round_robin_rota(scenario: Scenario) -> Rota:
     """The rota by hand: the k-th group of a slot meets in week k of every half-term (wrapping round),
     on the slot's day, whatever the calendar or the attendees."""
-    weeks = SchoolWeeks.of(scenario.terms)
+    weeks = TermWeeks.of(scenario.terms)
     meetings = []
     for slot in scenario.meeting_slots:
         users = [

@@ -15,7 +15,7 @@ from allocator.model.rota_result import (
     Rota,
     RotaCheck,
     RuleScore,
-    SchoolWeeks,
+    TermWeeks,
     UsualPattern,
     expected_cases,
     ideal_interval,
@@ -31,7 +31,7 @@ def check_rota(
     """Every hard rule the rota breaks and every soft rule's score, for `groups` (default: all)."""
     planned = {g.group for g in scenario.lift_groups} if groups is None else set(groups)
     lift_groups = [g for g in scenario.lift_groups if g.group in planned]
-    weeks = SchoolWeeks.of(scenario.terms)
+    weeks = TermWeeks.of(scenario.terms)
     by_group: dict[str, list[Meeting]] = defaultdict(list)
     for meeting in rota.meetings:
         by_group[meeting.group].append(meeting)
@@ -75,7 +75,7 @@ def _breach(rule: str, message: str) -> Breach:
 
 
 def _matches_scenario(
-    scenario: Scenario, rota: Rota, planned: set[str], weeks: SchoolWeeks
+    scenario: Scenario, rota: Rota, planned: set[str], weeks: TermWeeks
 ) -> list[Breach]:
     """Each meeting names a planned group, one of its slots, the slot's day and times, its week."""
     out: list[Breach] = []
@@ -113,7 +113,7 @@ def _meets_every_half_term(
     scenario: Scenario,
     by_group: dict[str, list[Meeting]],
     groups: list[LiftGroup],
-    weeks: SchoolWeeks,
+    weeks: TermWeeks,
 ) -> list[Breach]:
     """Each group meets exactly meetings_per_half_term times in every half-term, in different weeks."""
     out: list[Breach] = []
@@ -201,17 +201,17 @@ def _attendees_available(scenario: Scenario, rota: Rota) -> list[Breach]:
     return out
 
 
-def _gaps(meetings: list[Meeting], weeks: SchoolWeeks) -> list[int]:
-    school_weeks = []
+def _gaps(meetings: list[Meeting], weeks: TermWeeks) -> list[int]:
+    term_weeks = []
     for m in meetings:
         place = weeks.locate(m.date)
         if place is not None:
-            school_weeks.append(place[2])
-    return [b - a for a, b in itertools.pairwise(school_weeks)]
+            term_weeks.append(place[2])
+    return [b - a for a, b in itertools.pairwise(term_weeks)]
 
 
-def _even_spacing(by_group: dict[str, list[Meeting]], weeks: SchoolWeeks) -> int:
-    """Σ |gap − I| over each group's consecutive meetings, in school weeks."""
+def _even_spacing(by_group: dict[str, list[Meeting]], weeks: TermWeeks) -> int:
+    """Σ |gap − I| over each group's consecutive meetings, in term weeks."""
     total = 0
     for meetings in by_group.values():
         ideal = ideal_interval(weeks.total, len(meetings))
@@ -219,7 +219,7 @@ def _even_spacing(by_group: dict[str, list[Meeting]], weeks: SchoolWeeks) -> int
     return total
 
 
-def _short_gaps(by_group: dict[str, list[Meeting]], weeks: SchoolWeeks, short: int) -> int:
+def _short_gaps(by_group: dict[str, list[Meeting]], weeks: TermWeeks, short: int) -> int:
     """Σ max(0, S − gap) over each group's consecutive meetings."""
     return sum(
         max(0, short - gap) for meetings in by_group.values() for gap in _gaps(meetings, weeks)
@@ -248,7 +248,7 @@ def _same_position(by_group: dict[str, list[Meeting]]) -> int:
     return total
 
 
-def _edge_weeks(rota: Rota, weeks: SchoolWeeks) -> int:
+def _edge_weeks(rota: Rota, weeks: TermWeeks) -> int:
     """Meetings in the first or last week of their half-term."""
     last = {part.half_term: part.weeks for part in weeks.half_terms}
     return sum(1 for m in rota.meetings if m.week in (1, last.get(m.half_term)))

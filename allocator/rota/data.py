@@ -11,7 +11,7 @@ from collections.abc import Collection
 from datetime import date, timedelta
 
 from allocator.model import LiftGroup, MeetingSlot, Problem, Scenario, ScenarioError
-from allocator.model.rota_result import Meeting, SchoolWeeks
+from allocator.model.rota_result import Meeting, TermWeeks
 from allocator.unionfind import UnionFind
 
 # ---------------------------------------------------------------------------------------------
@@ -87,8 +87,8 @@ def plural(n: int, word: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def slot_days(slot: MeetingSlot, weeks: SchoolWeeks, half_term: int) -> list[date]:
-    """The days of a weekly slot in a half-term (school weeks only, bank holidays and closures kept)."""
+def slot_days(slot: MeetingSlot, weeks: TermWeeks, half_term: int) -> list[date]:
+    """The days of a weekly slot in a half-term (term weeks only, bank holidays and closures kept)."""
     part = weeks.half_term(half_term)
     days = [m + timedelta(days=slot.weekday_index) for m in part.mondays]
     return [d for d in days if part.first_day <= d <= part.last_day]
@@ -107,7 +107,7 @@ def open_cells(
     scenario: Scenario,
     days_open: OpenDays,
     group: LiftGroup,
-    weeks: SchoolWeeks,
+    weeks: TermWeeks,
     half_term: int,
     available: bool,
 ) -> list[tuple[MeetingSlot, date]]:

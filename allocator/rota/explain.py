@@ -12,7 +12,7 @@ from datetime import date
 
 from allocator.constraints.rota import Guard
 from allocator.model import LiftGroup, MeetingSlot, Scenario
-from allocator.model.rota_result import InfeasibleReason, SchoolWeeks
+from allocator.model.rota_result import InfeasibleReason, TermWeeks
 from allocator.rota.data import OpenDays, most_apart, open_cells, open_days, plural, slot_days
 from allocator.rota.model import build_rota_model
 from allocator.solve import SolveParams, explain_infeasible
@@ -49,7 +49,7 @@ def _person(scenario: Scenario, person_id: str) -> str:
 
 def precheck(scenario: Scenario, groups: Collection[str]) -> list[InfeasibleReason]:
     """Cheap counting arguments that already prove no rota for `groups` exists, each with its fix."""
-    weeks = SchoolWeeks.of(scenario.terms)
+    weeks = TermWeeks.of(scenario.terms)
     planned = [g for g in scenario.lift_groups if g.group in groups]
     days_open = open_days(scenario)
     reasons: list[InfeasibleReason] = []
@@ -115,7 +115,7 @@ def _slot_shortfalls(
     scenario: Scenario,
     days_open: OpenDays,
     groups: list[LiftGroup],
-    weeks: SchoolWeeks,
+    weeks: TermWeeks,
     already: set[tuple[str, int]],
 ) -> list[InfeasibleReason]:
     """Groups that can only use some slots need no more meetings than those slots can hold (Hall)."""
@@ -190,7 +190,7 @@ def _slot_reason(
 
 
 def _attendee_shortfalls(
-    scenario: Scenario, days_open: OpenDays, groups: list[LiftGroup], weeks: SchoolWeeks
+    scenario: Scenario, days_open: OpenDays, groups: list[LiftGroup], weeks: TermWeeks
 ) -> list[InfeasibleReason]:
     """A person's groups need no more meetings in a half-term than the person can attend without a clash."""
     groups_of: dict[str, list[LiftGroup]] = defaultdict(list)

@@ -90,7 +90,7 @@ def _break_symmetry(rota: RotaModel, names: list[str]) -> None:
     first = min(part.half_term for part in rota.weeks.half_terms)
     for a, b in itertools.pairwise(names):
         rota.model.add(
-            rota.school_week(MeetingKey(a, first, 1)) <= rota.school_week(MeetingKey(b, first, 1))
+            rota.term_week(MeetingKey(a, first, 1)) <= rota.term_week(MeetingKey(b, first, 1))
         )
 
 
@@ -110,9 +110,9 @@ def _aggregate(rota: RotaModel, names: list[str]) -> None:
         for a, b in pairs:
             for uv, z in rota.transitions(a, b).items():
                 arcs[uv].append(z)
-            for u, x in rota.in_school_week(a).items():
+            for u, x in rota.in_term_week(a).items():
                 before[u].append(x)
-            for v, x in rota.in_school_week(b).items():
+            for v, x in rota.in_term_week(b).items():
                 after[v].append(x)
         flow = {
             uv: rota.model.new_int_var(0, len(names), f"flow|{names[0]}|{a0}|{b0}|{uv}")
@@ -135,9 +135,9 @@ def _aggregate(rota: RotaModel, names: list[str]) -> None:
 
 
 def _room(rota: RotaModel, names: list[str], key: MeetingKey, week: int) -> int:
-    """How many of the groups `names` can meet in a school week: at most the slots' meetings a week,
+    """How many of the groups `names` can meet in a term week: at most the slots' meetings a week,
     and at most what someone who attends them all can attend without a clash."""
-    options = [c.option for c in rota.choices[key] if c.option.school_week == week]
+    options = [c.option for c in rota.choices[key] if c.option.term_week == week]
     room = sum(o.slot.meetings_per_week for o in options)
     attendees = set.intersection(*(set(rota.group_by_name[g].attendees) for g in names))
     if attendees:

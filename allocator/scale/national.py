@@ -42,7 +42,7 @@ from allocator.rota.check import check_rota
 from allocator.rota.data import components
 from allocator.rota.plan import plan_rota
 from allocator.scale.executors import Executor, SerialExecutor
-from allocator.solve import SolveParams
+from allocator.solve import SolveParams, relative_gap
 from allocator.staffing.apportion import METHODS, apportion
 from allocator.staffing.formula import allocate_staffing, formula_quotas
 from allocator.synthetic.generate import generate_county
@@ -321,12 +321,6 @@ def _timed(
     return _row(task, engine, time.perf_counter() - start, variant=variant, **values)
 
 
-def _relative_gap(objective: float | None, bound: float | None) -> float | None:
-    if objective is None or bound is None:
-        return None
-    return max(0.0, objective - bound) / max(1.0, abs(objective))
-
-
 # Staffing ------------------------------------------------------------------------------------
 
 
@@ -429,7 +423,7 @@ def _rota(task: NationTask) -> list[AuthorityResult]:
             "status": outcome.status.value,
             "objective": objective,
             "best_bound": outcome.best_bound,
-            "gap": _relative_gap(objective, outcome.best_bound),
+            "gap": relative_gap(objective, outcome.best_bound),
             "checked": checked,
             "note": "; ".join(str(r) for r in outcome.reasons)[:300],
         }
@@ -461,7 +455,7 @@ def _caseload_values(outcome: Any, bound: bool) -> dict[str, Any]:
         "status": status,
         "objective": float(objectives.not_started),
         "best_bound": best,
-        "gap": _relative_gap(float(objectives.not_started), best),
+        "gap": relative_gap(float(objectives.not_started), best),
         "checked": outcome.check.ok,
         "note": f"waiting {objectives.waiting}, travel {objectives.travel}, "
         f"balance {objectives.balance}",

@@ -12,10 +12,12 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
-from allocator.caseload.data import LEVEL_NAMES, Placement, build_instance, evaluate
+from allocator.caseload.data import build_instance, evaluate
 from allocator.caseload.outcome import CaseloadOutcome, PartSolve, make_outcome
 from allocator.caseload.parts import decided_cases, globalise
 from allocator.caseload.search import first_come_first_served
+from allocator.constraints.caseload import PLANNING_LEVEL_NAMES
+from allocator.instances.caseload import Placement
 from allocator.model import Scenario
 from allocator.solve import LevelResult, SolveResult, Status
 
@@ -51,7 +53,7 @@ def plan_caseload_greedy(
                 best_bound=None,
                 wall_time=seconds,
             )
-            for name, value in zip(LEVEL_NAMES, objectives.levels, strict=True)
+            for name, value in zip(PLANNING_LEVEL_NAMES, objectives.levels, strict=True)
         )
         result = SolveResult(
             status=Status.FEASIBLE,

@@ -14,15 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from allocator.caseload.data import (
-    LEVEL_NAMES,
-    CaseloadInstance,
-    Placement,
-    build_instance,
-    evaluate,
-    person_loads,
-    team_utilisation,
-)
+from allocator.caseload.data import build_instance, evaluate, team_utilisation
 from allocator.caseload.outcome import CaseloadOutcome, PartSolve, make_outcome
 from allocator.caseload.parts import (
     MIN_PART_SECONDS,
@@ -40,6 +32,8 @@ from allocator.caseload.timeindexed import (
     level_floors,
     level_offsets,
 )
+from allocator.constraints.caseload import PLANNING_LEVEL_NAMES
+from allocator.instances.caseload import CaseloadInstance, Placement, person_loads
 from allocator.model import Scenario
 from allocator.solve import LevelResult, SolveParams, SolveResult, Status
 
@@ -48,7 +42,7 @@ def solve_caseload_highs(
     instance: CaseloadInstance,
     time_limit: float,
     *,
-    levels: int = len(LEVEL_NAMES),
+    levels: int = len(PLANNING_LEVEL_NAMES),
     start: Mapping[int, Placement] | None = None,
     priority: Mapping[str, int] | None = None,
     seed: int = 0,
@@ -60,8 +54,8 @@ def solve_caseload_highs(
     `seed` is HiGHS's random seed.
     Returns the placements (case index -> placement) and how each part was solved.
     """
-    if not 1 <= levels <= len(LEVEL_NAMES):
-        raise ValueError(f"levels must be 1 to {len(LEVEL_NAMES)}, got {levels}")
+    if not 1 <= levels <= len(PLANNING_LEVEL_NAMES):
+        raise ValueError(f"levels must be 1 to {len(PLANNING_LEVEL_NAMES)}, got {levels}")
     begin = time.perf_counter()
     initial = dict(first_come_first_served(instance, priority) if start is None else start)
     parts = instance.components()
@@ -86,7 +80,7 @@ def plan_caseload_highs(
     *,
     district: str | None = None,
     capacity_override: Mapping[str, int] | None = None,
-    levels: int = len(LEVEL_NAMES),
+    levels: int = len(PLANNING_LEVEL_NAMES),
 ) -> CaseloadOutcome:
     """The lexicographic plan of a scenario by HiGHS (one district's, with `district`).
 
@@ -151,7 +145,7 @@ def _solve_part(
         model.hold(costs, value)
         results.append(
             LevelResult(
-                name=LEVEL_NAMES[level],
+                name=PLANNING_LEVEL_NAMES[level],
                 status=status,
                 objective=value + constant,
                 best_bound=float(floors[level])

@@ -1,4 +1,4 @@
-"""Fixtures for the service tests (helpers live in api_support.py)."""
+"""Fixtures for the service tests (plain helpers live in tests/builders/service.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_support import BACKENDS, Database, Service, make_service, open_backend, zip_folder
 
 from allocator.io import write_scenario
 from allocator.model import Scenario
+from tests.builders.service import (
+    BACKENDS,
+    Database,
+    Service,
+    make_service,
+    open_backend,
+    zip_folder,
+)
 
 
 @pytest.fixture(scope="session")

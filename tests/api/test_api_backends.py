@@ -9,7 +9,13 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from api_support import (
+from sqlalchemy import func, inspect, select
+
+from api.db.engine import make_engine
+from api.db.migrate import alembic_config, upgrade
+from api.db.models import Base, ScenarioRow
+from tests.builders.folders import set_cell
+from tests.builders.service import (
     TEST_DATABASE_ENV,
     Database,
     Service,
@@ -17,12 +23,6 @@ from api_support import (
     postgresql_url,
     zip_folder,
 )
-from scenario_edit import set_cell
-from sqlalchemy import func, inspect, select
-
-from api.db.engine import make_engine
-from api.db.migrate import alembic_config, upgrade
-from api.db.models import Base, ScenarioRow
 
 
 def _differences(url: str) -> list[object]:

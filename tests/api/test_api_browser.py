@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from api_support import NORTH, NORTH_SCHOOL, settings_for
 from fastapi.testclient import TestClient
 
 from api.admin import add_user
 from api.main import create_app
 from api.security import Role
+from tests.builders.service import NORTH, NORTH_SCHOOL, settings_for
 
 CHROMIUM = Path("/usr/bin/chromium")
 JOB_TIMEOUT = 180_000

@@ -15,13 +15,13 @@ import httpx
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from api_support import NORTH_SCHOOL, Service, bearer
 from typer.testing import CliRunner
 
 from api.admin import open_database
 from api.cli import service_app
 from api.db.models import Base, ScenarioRow
 from api.settings import Settings
+from tests.builders.service import NORTH_SCHOOL, Service, bearer
 
 TOKEN = re.compile(r"lift_[A-Za-z0-9_\-]{40,}")
 

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from api_support import NORTH, NORTH_SCHOOL, Service, make_service
+from tests.builders.service import NORTH, NORTH_SCHOOL, Service, make_service
 
 CASE = {
     "case_id": "T-0200",

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_support import NORTH, NORTH_SCHOOL, Database, Service, make_service, zip_folder
 from sqlalchemy import func, select
 
 from allocator.paths import KENT
 from api.db.models import JobRow, PlanRow, RotaRow
+from tests.builders.service import NORTH, NORTH_SCHOOL, Database, Service, make_service, zip_folder
 
 NEW_CASE = {
     "case_id": "T-0300",

@@ -9,9 +9,9 @@ from itertools import count
 from typing import Any
 
 import pytest
-from api_support import NORTH, NORTH_SCHOOL, SOUTH_SCHOOL, Service, settings_for
 
 from api.main import create_app
+from tests.builders.service import NORTH, NORTH_SCHOOL, SOUTH_SCHOOL, Service, settings_for
 
 ROLES = ("officer", "coordinator", "south_coordinator", "viewer", "north_viewer")
 _ids = count(1)

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from api_support import Service, make_service
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -16,6 +15,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
+from tests.builders.service import Service, make_service
 
 EXAMPLES = 10
 CHECKS = [

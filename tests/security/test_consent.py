@@ -23,8 +23,8 @@ from openpyxl import load_workbook
 
 import api.store
 from allocator.io import write_scenario
-from tests.api.api_support import Service, make_service, zip_folder
-from tests.conftest import make_tiny_scenario
+from tests.builders.folders import make_tiny_scenario
+from tests.builders.service import Service, make_service, zip_folder
 
 WITHDRAWN_ON = date(2025, 11, 3)
 """The day the tests withdraw consent on (the service's date is set to it)."""

@@ -50,8 +50,8 @@ from allocator.io.rota_export import read_rota_csv, write_rota_csv, write_rota_x
 from allocator.model import PlanStatus, Scenario
 from allocator.model.caseload_result import Assignment, CaseloadPlan, Change, Help, Waiting
 from allocator.model.rota_result import Meeting, Rota
-from tests.api.api_support import Service, bearer, settings_for, zip_folder
-from tests.conftest import make_tiny_scenario
+from tests.builders.folders import make_tiny_scenario
+from tests.builders.service import Service, bearer, settings_for, zip_folder
 
 M = TypeVar("M", bound=BaseModel)
 runner = CliRunner()

@@ -14,8 +14,8 @@ import pytest
 
 from allocator.io import write_scenario
 from api.headers import DOCS_POLICY, PAGE_POLICY, cacheable
-from tests.api.api_support import Service, make_service, zip_folder
-from tests.conftest import make_tiny_scenario
+from tests.builders.folders import make_tiny_scenario
+from tests.builders.service import Service, make_service, zip_folder
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "api" / "templates"
 

@@ -19,7 +19,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
-from scenario_edit import problems_of, read_rows, set_cell
 from typer.testing import CliRunner
 
 from allocator.cli.main import app
@@ -35,7 +34,7 @@ from allocator.model import (
     School,
     Term,
 )
-from tests.conftest import make_tiny_scenario
+from tests.builders.folders import make_tiny_scenario, problems_of, read_rows, set_cell
 
 
 def found(problems: list[Problem], file: str, row: int | None, column: str | None) -> Problem:

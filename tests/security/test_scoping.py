@@ -25,7 +25,8 @@ from api.deps import Scope
 from api.services.caseload import analysis_out
 from api.services.rota import summary_line
 from api.views import scoped_rota_breaches
-from tests.api.api_support import (
+from tests.builders.folders import make_tiny_scenario
+from tests.builders.service import (
     NORTH,
     NORTH_SCHOOL,
     SOUTH,
@@ -34,7 +35,6 @@ from tests.api.api_support import (
     make_service,
     zip_folder,
 )
-from tests.conftest import make_tiny_scenario
 
 if TYPE_CHECKING:
     from allocator.rota.outcome import RotaOutcome

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 CHECKED = ["gap", "kent"]
 NOT_DATA = {"README.md", "SHA256SUMS"}
 

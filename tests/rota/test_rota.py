@@ -9,19 +9,6 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
-from rota_fixtures import (
-    FAST,
-    QUIET,
-    at_weeks,
-    group,
-    kent_terms,
-    random_counties,
-    regression_counties,
-    scenario,
-    school,
-    slot,
-    small_county,
-)
 from typer.testing import CliRunner
 
 from allocator.cli.rota import rota_app
@@ -36,6 +23,19 @@ from allocator.rota.data import components
 from allocator.rota.explain import explain_rota, precheck
 from allocator.rota.plan import next_meetings, plan_rota
 from allocator.solve import SolveParams, Status
+from tests.builders.rota import (
+    FAST,
+    QUIET,
+    at_weeks,
+    group,
+    kent_terms,
+    random_counties,
+    regression_counties,
+    scenario,
+    school,
+    slot,
+    small_county,
+)
 
 
 def _agrees(s: Scenario, outcome_rota: Rota | None, objective: int | None) -> None:

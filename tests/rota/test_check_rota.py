@@ -7,17 +7,6 @@ from collections.abc import Sequence
 from datetime import date
 
 import pytest
-from rota_fixtures import (
-    FAST,
-    at_weeks,
-    group,
-    meeting,
-    scenario,
-    school,
-    slot,
-    small_county,
-    terms_of,
-)
 
 from allocator.model import Closure, RotaSettings, Scenario, Unavailability
 from allocator.model.rota_result import (
@@ -30,6 +19,17 @@ from allocator.model.rota_result import (
 )
 from allocator.rota.check import check_rota
 from allocator.rota.plan import plan_rota
+from tests.builders.rota import (
+    FAST,
+    at_weeks,
+    group,
+    meeting,
+    scenario,
+    school,
+    slot,
+    small_county,
+    terms_of,
+)
 
 
 def _rota(*parts: Sequence[Meeting]) -> Rota:

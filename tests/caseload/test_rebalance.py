@@ -7,17 +7,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from caseload_fixtures import (
-    FAST,
-    SOUTH_PRIMARY,
-    case,
-    county,
-    friday,
-    monday,
-    plan_row,
-    small_counties,
-    teacher,
-)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -31,6 +20,17 @@ from allocator.io import write_scenario
 from allocator.io.caseload_export import read_assignments, read_plan, write_caseload
 from allocator.model import PlanStatus, Scenario, ScenarioError
 from allocator.model.caseload_result import Assignment, CaseloadPlan
+from tests.builders.caseload import (
+    FAST,
+    SOUTH_PRIMARY,
+    case,
+    county,
+    friday,
+    monday,
+    plan_row,
+    small_counties,
+    teacher,
+)
 
 
 def planned_county() -> tuple[Scenario, CaseloadPlan]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scenario_edit import set_cell
 from typer.testing import CliRunner
 
 from allocator.cli.main import app
 from allocator.io import write_scenario
 from allocator.model import Scenario
+from tests.builders.folders import set_cell
 
 runner = CliRunner()
 

@@ -27,7 +27,7 @@ from allocator.model import (
 from allocator.model.calendar import half_term_of
 from allocator.synthetic.generate import check_meeting_days, generate_county, kent_scenario, main
 
-REFDATA = Path(__file__).resolve().parent / "data" / "kent"
+REFDATA = Path(__file__).resolve().parents[1] / "data" / "kent"
 HIGH_INCIDENCE = {NeedType.CI, NeedType.BL, NeedType.BESD, NeedType.PSCN, NeedType.PD}
 POOLS = {"HI": 5.9, "VI": 4.1, "PI": 4.5}
 

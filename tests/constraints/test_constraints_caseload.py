@@ -14,7 +14,6 @@ from dataclasses import fields, replace
 from datetime import timedelta
 
 import pytest
-from caseload_fixtures import FAST, NORTH_PRIMARY, case, county, monday, plan_row, teacher
 from ortools.sat.python import cp_model
 
 from allocator.caseload.data import Objectives, build_instance
@@ -35,6 +34,7 @@ from allocator.instances.caseload import CaseloadInstance, Option, Placement
 from allocator.model import CaseloadSettings, Scenario, TravelTime
 from allocator.model.caseload_result import CaseloadCheck
 from allocator.solve import LinearExpr, solve
+from tests.builders.caseload import FAST, NORTH_PRIMARY, case, county, monday, plan_row, teacher
 
 FORMS = sorted(FORMULATIONS)
 HardRule = Callable[[CaseloadModel], None]

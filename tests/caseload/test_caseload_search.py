@@ -3,7 +3,6 @@ priority greedy misses."""
 
 from __future__ import annotations
 
-from caseload_fixtures import case, county, small_counties, teacher
 from hypothesis import HealthCheck, given, settings
 
 from allocator.caseload.data import build_instance, evaluate, placement_errors
@@ -17,6 +16,7 @@ from allocator.caseload.search import (
 from allocator.constraints.caseload import build_caseload_model
 from allocator.model import Scenario
 from allocator.solve import SolveParams, Status, solve
+from tests.builders.caseload import case, county, small_counties, teacher
 
 
 def long_case_first() -> Scenario:

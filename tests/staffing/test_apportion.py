@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from allocator.staffing.apportion import DIVISOR_METHODS, METHODS, apportion, apportion_with_ties
 from allocator.staffing.check import reference_rounding
 
-REFDATA = Path(__file__).resolve().parent / "data" / "apportionment"
+REFDATA = Path(__file__).resolve().parents[1] / "data" / "apportionment"
 PYPI_NAMES = {
     "hamilton": "hamilton",
     "webster": "webster",

@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from caseload_fixtures import SOUTH_PRIMARY, case, county, friday, leave, monday, plan_row, teacher
 
 from allocator.caseload.check import check_caseload
 from allocator.model import CaseloadSettings, Closure, Scenario
 from allocator.model.caseload_result import Assignment, CaseloadPlan, Waiting
+from tests.builders.caseload import (
+    SOUTH_PRIMARY,
+    case,
+    county,
+    friday,
+    leave,
+    monday,
+    plan_row,
+    teacher,
+)
 
 
 def assignment(

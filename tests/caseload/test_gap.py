@@ -24,7 +24,7 @@ from allocator.caseload.gap import (
 from allocator.cli.bench import bench_app
 from allocator.solve import Status
 
-DATA = Path(__file__).resolve().parent / "data" / "gap"
+DATA = Path(__file__).resolve().parents[1] / "data" / "gap"
 SMALL = DATA / "cattrysse1994"
 with (DATA / "gap_reference_values.csv").open(newline="") as _handle:
     OPTIMA = {

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from scenario_edit import append_row, drop_column, problems_of, read_rows, set_cell
 
 from allocator.io import read_scenario, read_scenario_with_notes, write_scenario
 from allocator.model import RULES, Problem, Scenario, ScenarioError
+from tests.builders.folders import append_row, drop_column, problems_of, read_rows, set_cell
 
 
 def has(problems: list[Problem], file: str, row: int | None, column: str | None) -> bool:

@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from datetime import date
 
 from ortools.sat.python import cp_model
-from rota_fixtures import QUIET, at_weeks, group, scenario, school, slot, terms_of
 
 from allocator.constraints import constraints_of
 from allocator.constraints.rota import RotaModel
 from allocator.model import Closure, RotaSettings, Scenario, Unavailability
 from allocator.model.rota_result import Meeting, Rota
 from allocator.rota.check import check_rota
+from tests.builders.rota import QUIET, at_weeks, group, scenario, school, slot, terms_of
 
 HARD = [c.name for c in constraints_of("rota") if c.kind == "hard"]
 

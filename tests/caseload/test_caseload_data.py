@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from caseload_fixtures import (
+
+from allocator.caseload.data import build_instance, evaluate, placement_errors, school_weeks
+from allocator.instances.caseload import Placement
+from allocator.model import CaseloadSettings, Closure, TravelTime
+from allocator.model.travel import estimated_one_way_minutes, haversine_km
+from tests.builders.caseload import (
     FIRST_MONDAY,
     NORTH_NURSERY,
     NORTH_PRIMARY,
@@ -17,11 +22,6 @@ from caseload_fixtures import (
     plan_row,
     teacher,
 )
-
-from allocator.caseload.data import build_instance, evaluate, placement_errors, school_weeks
-from allocator.instances.caseload import Placement
-from allocator.model import CaseloadSettings, Closure, TravelTime
-from allocator.model.travel import estimated_one_way_minutes, haversine_km
 
 
 def test_school_weeks_skip_holidays_and_county_inset_weeks() -> None:

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from icalendar import Calendar
 from openpyxl import load_workbook
-from rota_fixtures import FAST, group, random_counties, scenario, slot, small_county
 
 from allocator.io.rota_export import (
     LONDON,
@@ -25,6 +24,7 @@ from allocator.model import Scenario, ScenarioError
 from allocator.model.rota_result import Rota
 from allocator.rota.plan import plan_rota
 from allocator.solve import SolveParams
+from tests.builders.rota import FAST, group, random_counties, scenario, slot, small_county
 
 
 @pytest.fixture(scope="module")

@@ -8,17 +8,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from caseload_fixtures import (
-    FAST,
-    NORTH_PRIMARY,
-    SOUTH_PRIMARY,
-    case,
-    county,
-    monday,
-    regression_counties,
-    small_counties,
-    teacher,
-)
 from hypothesis import HealthCheck, example, given, settings
 from rich.console import Console
 from typer.testing import CliRunner
@@ -37,6 +26,17 @@ from allocator.io.caseload_export import (
 )
 from allocator.model import CaseloadSettings, Scenario, ScenarioError
 from allocator.solve import SolveParams
+from tests.builders.caseload import (
+    FAST,
+    NORTH_PRIMARY,
+    SOUTH_PRIMARY,
+    case,
+    county,
+    monday,
+    regression_counties,
+    small_counties,
+    teacher,
+)
 
 QUICK = SolveParams(time_limit=5.0, workers=2, seed=1)
 

@@ -3,7 +3,7 @@ on the same instances in the same run, and the time a rebalance after one new ag
 
     .venv/bin/python -m benchmarks.bench_caseload [--sizes kent,county:0.5] [--time-limit 60]
                                                   [--rebalances 5] [--rebalance-limit 2]
-                                                  [--tolerances 0,5] [--prove-for 0,60] [--out DIR]
+                                                  [--prove-for 0,60] [--out DIR]
 
 prints (and with --out writes DIR/caseload.md and DIR/caseload.csv) one row per size and engine:
 cases started, priority-weighted cases not started and its proved bound, the gap on priority-weighted
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import itertools
 import os
 import platform
 import random
@@ -165,13 +164,6 @@ def new_agreement(scenario: Scenario, rng: random.Random, number: int) -> Agreem
     )
 
 
-def with_tolerance(scenario: Scenario, pct: float) -> Scenario:
-    """The scenario with another rebalance tolerance (percent)."""
-    caseload = scenario.settings.caseload.model_copy(update={"rebalance_tolerance_pct": pct})
-    settings = scenario.settings.model_copy(update={"caseload": caseload})
-    return scenario.model_copy(update={"settings": settings})
-
-
 def rebalance_times(
     scenario: Scenario,
     outcome: CaseloadOutcome,
@@ -218,7 +210,6 @@ def run(
     rebalances: int = 5,
     rebalance_limit: float = 2.0,
     seed: int = 0,
-    tolerances: Sequence[float] = (0.0, 5.0),
     proofs: Sequence[float] = (0.0,),
 ) -> list[dict[str, Any]]:
     """One row per size and engine, in the harness's columns plus the caseload's own figures.
@@ -226,8 +217,8 @@ def run(
     Each CP-SAT row's baseline is first come, first served; the objective is priority-weighted cases
     not started (level 1), the bound its proved bound, and the gap the relative gap on
     priority-weighted cases started. The last rows per size time `rebalances` rebalances of one new
-    agreement each, once per rebalance tolerance (percent) in `tolerances` and proof budget
-    (seconds beyond the limit, `rebalance(proof_seconds=...)`) in `proofs`.
+    agreement each, once per proof budget (seconds beyond the limit,
+    `rebalance(proof_seconds=...)`) in `proofs` (benchmarks/bench_rebalance.py compares policies).
     """
     if smoke:
         sizes, time_limit, rebalances = ("county:0.1",), min(time_limit, 5.0), 1
@@ -256,15 +247,14 @@ def run(
             rows.append(_row(size, f, greedy))
         tick(f"caseload {size}: rebalance")
         best = min(outcomes.values(), key=lambda o: o.objectives.levels)
-        for pct, proof in itertools.product(tolerances if rebalances else (), proofs):
-            tolerant = with_tolerance(scenario, pct)
-            times = rebalance_times(tolerant, best, rebalances, rebalance_limit, seed, proof)
+        for proof in proofs if rebalances else ():
+            times = rebalance_times(scenario, best, rebalances, rebalance_limit, seed, proof)
             seconds = [t["seconds"] for t in times]
             budget = f", proof up to {proof:g} s" if proof else ""
             rows.append(
                 {
                     "size": size,
-                    "engine": f"cp-sat rebalance ({best.engine}, tolerance {pct:g}%{budget})",
+                    "engine": f"cp-sat rebalance ({best.engine}{budget})",
                     "wall_s": round(statistics.median(seconds), 3),
                     "objective": sum(t["moved"] for t in times),
                     "checked": all(t["checked"] for t in times),
@@ -272,7 +262,7 @@ def run(
                     f"limit{budget}: median {statistics.median(seconds):.2f} s, "
                     f"max {max(seconds):.2f} s; "
                     f"moved {[t['moved'] for t in times]}; "
-                    f"fewest changes proven {sum(t['proven'] for t in times)}/{len(times)}; "
+                    f"fewest broken promises proven {sum(t['proven'] for t in times)}/{len(times)}; "
                     f"new case started {sum(t['started'] for t in times)}/{len(times)}",
                     "rebalance_max_s": round(max(seconds), 3),
                 }
@@ -367,7 +357,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rebalances", type=int, default=5)
     parser.add_argument("--rebalance-limit", type=float, default=2.0)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--tolerances", default="0,5", help="rebalance tolerances, percent")
     parser.add_argument(
         "--prove-for", default="0", help="rebalance proof budgets, seconds beyond the limit"
     )
@@ -382,7 +371,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         rebalances=args.rebalances,
         rebalance_limit=args.rebalance_limit,
         seed=args.seed,
-        tolerances=tuple(float(t) for t in args.tolerances.split(",")),
         proofs=tuple(float(t) for t in args.prove_for.split(",")),
     )
     print(

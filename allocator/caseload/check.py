@@ -321,7 +321,7 @@ def check_caseload(
             waiting += weight * (weeks.count - agreed)
     balance = _balance(scenario, weeks, minutes, load, capacity)
     withdrawn = {c for c, a in agreements.items() if not a.consent.plannable}
-    changes, shift = _changes(before, plan, {**dict.fromkeys(withdrawn), **fixed}, weeks)
+    changes, shift, broken = _changes(before, plan, {**dict.fromkeys(withdrawn), **fixed}, weeks)
     return CaseloadCheck(
         breaches=tuple(breaches),
         not_started=not_started,
@@ -329,6 +329,7 @@ def check_caseload(
         travel=travel,
         neighbour=neighbour,
         balance=balance,
+        broken_promises=broken,
         changes=changes,
         start_shift=shift,
     )
@@ -384,21 +385,26 @@ def _changes(
     after: CaseloadPlan,
     fixed: Mapping[str, object],
     weeks: _Weeks,
-) -> tuple[int | None, int | None]:
-    """Planned cases moved or dropped, and the weeks kept cases' starts moved (cases in `fixed`,
-    which includes those without consent, are not counted: withdrawing support is not a move)."""
+) -> tuple[int | None, int | None, int | None]:
+    """Planned cases moved or dropped, the weeks kept cases' starts moved, and the promises broken
+    (a planned case dropped, given to someone else, or started in a later week). Cases in `fixed`,
+    which includes those without consent, are not counted: withdrawing support is not a move."""
     if before is None:
-        return None, None
+        return None, None, None
     now = {a.case_id: a for a in after.assignments}
-    changes = shift = 0
+    changes = shift = broken = 0
     for old in before.assignments:
         if old.status != PlanStatus.PLANNED or old.case_id in fixed:
             continue
         new = now.get(old.case_id)
         if new is None or (new.person_id, new.start) != (old.person_id, old.start):
             changes += 1
-        if new is not None:
-            a, b = weeks.index(week_start(old.start)), weeks.index(week_start(new.start))
-            if a is not None and b is not None:
-                shift += abs(b - a)
-    return changes, shift
+        if new is None or new.person_id != old.person_id:
+            broken += 1
+            if new is None:
+                continue
+        a, b = weeks.index(week_start(old.start)), weeks.index(week_start(new.start))
+        if a is not None and b is not None:
+            shift += abs(b - a)
+            broken += new.person_id == old.person_id and b > a
+    return changes, shift, broken

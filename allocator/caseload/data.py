@@ -41,7 +41,7 @@ from allocator.model import (
     bank_holidays,
     week_start,
 )
-from allocator.model.caseload_result import withdraw
+from allocator.model.caseload_result import CaseloadPlan, withdraw
 from allocator.model.cases import CONSENT_WITHDRAWN
 from allocator.model.travel import travel_table, weekly_travel_minutes
 
@@ -114,6 +114,35 @@ def team_label(team: str, pools: Iterable[str]) -> str:
 # ---------------------------------------------------------------------------------------------
 # Building
 # ---------------------------------------------------------------------------------------------
+
+
+def district_team(scenario: Scenario, district: str) -> Scenario:
+    """The caseload of one district's team: its people and its schools' cases, without the county
+    pools' staff and cases (those stay with the pools' owner, who plans the county)."""
+    cut = scenario.restrict_to(district)
+    pools = set(scenario.pools)
+    people = tuple(p for p in cut.people if p.team == district)
+    ids = {p.person_id for p in people}
+    agreements = tuple(a for a in cut.agreements if a.need_type not in pools)
+    cases = {a.case_id for a in agreements}
+    return cut.model_copy(
+        update={
+            "people": people,
+            "agreements": agreements,
+            "current_plan": tuple(p for p in cut.current_plan if p.case_id in cases),
+            "unavailability": tuple(u for u in cut.unavailability if u.person_id in ids),
+            "travel": tuple(t for t in cut.travel if t.person_id in ids),
+        }
+    )
+
+
+def scope_plan(plan: CaseloadPlan, scenario: Scenario) -> CaseloadPlan:
+    """The rows of `plan` for the scenario's agreements only (a county plan cut to a district)."""
+    cases = {a.case_id for a in scenario.agreements}
+    return CaseloadPlan(
+        assignments=tuple(a for a in plan.assignments if a.case_id in cases),
+        waiting=tuple(w for w in plan.waiting if w.case_id in cases),
+    )
 
 
 def scaled_minutes(

@@ -162,7 +162,11 @@ class RebalanceOutcome:
     moved: int
     """Planned cases given another person or start, or no longer started."""
     proven_minimal: bool
-    """The change count is proven least among plans within the tolerance on the planning levels."""
+    """The fewest broken promises is proven, among plans that start the most priority weight."""
+    broken: int = 0
+    """Promises broken: planned cases started later, by someone else, or no longer started."""
+    earlier: int = 0
+    """Planned cases that start earlier with the same person (good news)."""
     resolved_teams: tuple[str, ...] = field(default=())
     opened_people: tuple[str, ...] = field(default=())
     """People whose planned cases the rebalance was free to move."""

@@ -3,7 +3,8 @@
 `plan_caseload` allocates every team's time to the agreed cases. The county splits into independent
 parts (`allocator.caseload.parts`: a district team, a county pool, or teams linked by neighbour rules);
 each is solved with CP-SAT lexicographically (cases started, waiting, travel, balance; then, on a
-rebalance (`allocator.caseload.rebalance`), changes and start shift), warm-started from a priority
+rebalance (`allocator.caseload.rebalance`) broken promises second, changes and start shift last),
+warm-started from a priority
 greedy (`allocator.caseload.search`), its first level bounded by the LP relaxation of the time-indexed
 formulation (`allocator.caseload.timeindexed`); the placements are decoded, scored and checked into a
 `CaseloadOutcome` (`allocator.caseload.outcome`).
@@ -17,7 +18,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from allocator.caseload.data import build_instance, evaluate, placement_errors
+from allocator.caseload.data import build_instance, district_team, evaluate, placement_errors
 from allocator.caseload.outcome import CaseloadOutcome, PartSolve, make_outcome
 from allocator.caseload.parts import (
     MIN_PART_SECONDS,
@@ -28,9 +29,7 @@ from allocator.caseload.parts import (
 )
 from allocator.caseload.search import compact_starts, priority_greedy, ruin_and_recreate
 from allocator.caseload.timeindexed import first_level_lp_bound
-from allocator.constraints import levels_of
 from allocator.constraints.caseload import (
-    PLANNING_LEVELS,
     CaseloadModel,
     IntervalModel,
     build_caseload_model,
@@ -56,11 +55,10 @@ AUTO_FORMULATION = IntervalModel.name
 ENGINES = ("auto", "time-indexed", "interval")
 PLAN_SHARES = (0.25, 0.65, 0.05, 0.05)
 """How a part's time is shared between the planning levels (what a level leaves unused passes on)."""
-REBALANCE_PLANNING_SHARE = 0.5
-"""Share of a rebalance's time for the planning levels; the rest finds the fewest changes."""
-CHANGE_SHARES = (0.75, 0.25)
-"""How the rest is shared between the fewest changes and the least start shift (a proof by descent,
-if asked for, comes between them, with its own time)."""
+REBALANCE_SHARES = (0.15, 0.25, 0.35, 0.05, 0.05, 0.1, 0.05)
+"""How a rebalance's time is shared between its levels: cases started, broken promises, waiting,
+travel, balance, changes, start shift (a proof by descent, if asked for, comes after the broken
+promises, with its own time)."""
 MIN_LEVEL_SECONDS = 0.2
 """Each level gets at least this long: the solver needs it to take in the model and the warm start."""
 LP_BOUND_SHARE = 0.1
@@ -222,103 +220,91 @@ def _solve_part(
     *,
     keep: Mapping[int, Placement] | None = None,
     rebalance: bool = False,
-    tolerance: float = 0.0,
     proof_seconds: float = 0.0,
 ) -> tuple[dict[int, Placement], tuple[SolveResult, ...], dict[str, int]]:
-    """Solve one part: the four planning levels; on a rebalance, then the fewest changes.
+    """Solve one part: the four planning levels, or on a rebalance its seven (`_rebalance_part`).
 
-    A rebalance first finds the best plan it can on the planning levels (each held exactly), then,
-    on a fresh model where each planning level may be up to `tolerance` worse than that, minimises
-    the planned cases moved and then the start weeks shifted. If the fewest moves is not proven, up
-    to `proof_seconds` more go to proving it (or finding fewer) by descent. Returns the placements,
-    one result per level, and every penalty's value in the final solution.
+    Returns the placements, one result per level, and every penalty's value in the final solution.
     """
-    began = time.perf_counter()
-    count = len(levels_of("caseload", rebalance=rebalance))
-    # On a rebalance the warm start is the current plan with the new cases fitted in around it.
-    warm = priority_greedy(part, keep)
-    if not rebalance:
-        warm = compact_starts(part, warm)
+    if rebalance:
+        return _rebalance_part(part, formulation, params, seconds, progress, keep, proof_seconds)
+    warm = compact_starts(part, priority_greedy(part, keep))
     model, levels = build_caseload_model(part, formulation)
-    planning_seconds = seconds * (REBALANCE_PLANNING_SHARE if rebalance else 1.0)
     best, results = _solve_levels(
-        model,
-        levels,
-        PLAN_SHARES,
-        params,
-        planning_seconds,
-        progress,
-        warm,
-        planning=not rebalance,
-        count=count,
+        model, levels, PLAN_SHARES, params, seconds, progress, warm, planning=True
     )
-    if best is None and not rebalance:
+    if best is None:
         # No solution in the time: the warm start is a plan that keeps every hard rule.
         return warm, tuple(results), {}
-    if best is not None:
-        placements = model.placements(best)
-        found = [best.value(level.expr()) for level in levels]
-    else:
-        # Nothing better found in the time: the current plan with the new cases is the best known.
-        placements, found = warm, list(evaluate(part, warm).levels)
-    if not rebalance:
-        assert best is not None
-        values = {p.name: best.value(p.expr) for level in levels for p in level.penalties}
-        return placements, tuple(results), values
-    window, changes = build_caseload_model(part, formulation, rebalance=True)
-    for level, value in zip(changes[:PLANNING_LEVELS], found, strict=True):
-        window.model.add(level.expr() <= value + int(abs(value) * tolerance))
-    # Start the change levels from whichever plan in the window moves fewer planned cases.
-    bounds = [value + int(abs(value) * tolerance) for value in found]
-    candidates = [placements]
-    if all(v <= b for v, b in zip(evaluate(part, warm).levels, bounds, strict=True)):
-        candidates.append(warm)
-    start = min(candidates, key=lambda p: _changed(part, p))
-    left = max(MIN_PART_SECONDS, seconds - (time.perf_counter() - began))
-    fewest, shift = changes[PLANNING_LEVELS], changes[PLANNING_LEVELS + 1]
-    last, more = _solve_levels(
-        window,
-        [fewest],
-        (1.0,),
+    values = {p.name: best.value(p.expr) for level in levels for p in level.penalties}
+    return model.placements(best), tuple(results), values
+
+
+def _rebalance_part(
+    part: CaseloadInstance,
+    formulation: str,
+    params: SolveParams,
+    seconds: float,
+    progress: ProgressFn | None,
+    keep: Mapping[int, Placement] | None,
+    proof_seconds: float,
+) -> tuple[dict[int, Placement], tuple[SolveResult, ...], dict[str, int]]:
+    """A rebalance of one part: start the most priority weight, then break the fewest promises (a
+    planned case starting later or with someone else), then waits, travel, balance, and last move
+    and shift the fewest planned cases.
+
+    The warm start is the current plan with the new cases fitted around it, which breaks no promise.
+    If the fewest broken promises is not proven in its time, up to `proof_seconds` more go to proving
+    it (or finding fewer) by descent.
+    """
+    began = time.perf_counter()
+    warm = priority_greedy(part, keep)
+    model, levels = build_caseload_model(part, formulation, rebalance=True)
+    names = [level.name for level in levels]
+    split = names.index("broken_promises") + 1
+    first_share = sum(REBALANCE_SHARES[:split]) / sum(REBALANCE_SHARES)
+    best, results = _solve_levels(
+        model,
+        levels[:split],
+        REBALANCE_SHARES[:split],
         params,
-        left * CHANGE_SHARES[0],
+        seconds * first_share,
         progress,
-        start,
+        warm,
         planning=False,
-        first_index=PLANNING_LEVELS,
-        count=count,
+        count=len(levels),
     )
-    if last is None:
-        results.extend([*more, _not_attempted(shift)])
-        return dict(start), tuple(results), {}
+    if best is None:
+        results.extend(_not_attempted(later) for later in levels[split:])
+        return warm, tuple(results), {}
     proved = 0.0
-    if proof_seconds > 0 and more[0].status != Status.OPTIMAL:
-        proof, last = descend(
-            window.model,
-            fewest,
-            last.value(fewest.expr()),
-            last,
+    promises = levels[split - 1]
+    if proof_seconds > 0 and results[-1].status != Status.OPTIMAL:
+        proof, best = descend(
+            model.model,
+            promises,
+            best.value(promises.expr()),
+            best,
             params.model_copy(update={"time_limit": proof_seconds}),
         )
-        more, proved = [_merged(more[0], proof)], proof.wall_time
-    results.extend(more)
-    window.model.clear_hints()
-    shifted, more = _solve_levels(
-        window,
-        [shift],
-        (1.0,),
+        results[-1], proved = _merged(results[-1], proof), proof.wall_time
+    model.model.clear_hints()
+    later, more = _solve_levels(
+        model,
+        levels[split:],
+        REBALANCE_SHARES[split:],
         params,
         max(MIN_LEVEL_SECONDS, seconds + proved - (time.perf_counter() - began)),
         progress,
-        window.placements(last),
+        model.placements(best),
         planning=False,
-        first_index=PLANNING_LEVELS + 1,
-        count=count,
+        first_index=split,
+        count=len(levels),
     )
     results.extend(more)
-    last = shifted or last
-    values = {p.name: last.value(p.expr) for level in changes for p in level.penalties}
-    return window.placements(last), tuple(results), values
+    last = later or best
+    values = {p.name: last.value(p.expr) for level in levels for p in level.penalties}
+    return model.placements(last), tuple(results), values
 
 
 def _merged(first: SolveResult, proof: SolveResult) -> SolveResult:
@@ -360,7 +346,6 @@ def solve_parts(
     *,
     keep: Mapping[int, Placement] | None = None,
     rebalance: bool = False,
-    tolerance: float = 0.0,
     proof_seconds: float = 0.0,
 ) -> tuple[dict[int, Placement], list[PartSolve]]:
     """Solve each part in turn, sharing the time by size (time a part leaves unused passes on)."""
@@ -396,7 +381,6 @@ def solve_parts(
                 _part_progress(progress, label, start, params.time_limit),
                 keep=part_keep,
                 rebalance=rebalance,
-                tolerance=tolerance,
                 proof_seconds=proof_seconds,
             )
         errors = placement_errors(part, local)
@@ -417,7 +401,8 @@ def plan_caseload(
     progress: ProgressFn | None = None,
     today: date | None = None,
 ) -> CaseloadOutcome:
-    """Allocate each team's time to the agreed cases (one district's, with `district`).
+    """Allocate each team's time to the agreed cases (with `district`, that district team's own:
+    its pool cases stay with the county pools, `district_team`).
 
     Running and finished support in the scenario's current plan is kept; planned rows are replanned.
     Support of a case whose consent is `no` is withdrawn: stopped on `today` (default: the day it
@@ -429,7 +414,7 @@ def plan_caseload(
     params = params or SolveParams()
     formulation = formulation_for(engine)
     if district is not None:
-        scenario = scenario.restrict_to(district)
+        scenario = district_team(scenario, district)
     instance = build_instance(scenario, capacity_override=capacity_override, today=today)
     placements, parts = solve_parts(instance, instance.components(), formulation, params, progress)
     return make_outcome(

@@ -1,10 +1,13 @@
-"""Rebalancing: fit new agreements into a current plan, never moving running support, and say why
-each planned case moved.
+"""Rebalancing: fit new agreements into a current plan, keeping its promises, never moving running
+support, and say why each planned case moved.
 
-Only the parts the new agreements touch (or whose plan no longer holds) are solved again, and in them
-only the planned cases of the people who could take a new agreement are opened up; the planner's
-levels (`allocator.caseload.plan`) then find, within the rebalance tolerance, the plan that moves the
-fewest planned cases and shifts starts least. `changes.csv`'s reasons are written here.
+A planned start is a promise to a school and a family. Only the parts the new agreements touch (or
+whose plan no longer holds) are solved again, and in them only the planned cases of the people who
+could take a new agreement are opened up. The planner's rebalance levels (`allocator.caseload.plan`)
+then, in order: start the most priority weight; break the fewest promises (a planned case that starts
+later, with someone else, or not at all); shorten waits, travel and imbalance; and move and shift the
+fewest planned cases. A case that starts earlier is good news, and is reported as such. Each broken
+promise names the cases that took its time. `changes.csv`'s reasons are written here.
 """
 
 from __future__ import annotations
@@ -13,11 +16,16 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
-from allocator.caseload.data import build_instance, evaluate, placement_errors
+from allocator.caseload.data import (
+    build_instance,
+    district_team,
+    evaluate,
+    placement_errors,
+    scope_plan,
+)
 from allocator.caseload.outcome import PartSolve, RebalanceOutcome, make_outcome
 from allocator.caseload.parts import MIN_PART_SECONDS, globalise, localise
 from allocator.caseload.plan import formulation_for, solve_parts
-from allocator.constraints.caseload import PLANNING_LEVELS
 from allocator.instances.caseload import CaseloadInstance, Placement
 from allocator.model import (
     Agreement,
@@ -79,16 +87,18 @@ def rebalance(
     capacity_override: Mapping[str, int] | None = None,
     progress: ProgressFn | None = None,
     proof_seconds: float = 0.0,
+    district: str | None = None,
 ) -> RebalanceOutcome:
-    """Fit new agreements into the current plan, never moving running support.
+    """Fit new agreements into the current plan, keeping its promises and never moving running support.
 
     Only the planned cases of the people who could take a new agreement are opened up again (with
-    the new and the waiting cases); the rest of the plan stays where it is. Among those plans, within
-    the rebalance tolerance of the best found on the four planning objectives, it takes the one that
-    moves the fewest planned cases, then shifts start weeks least. With no new agreements nothing
-    changes. `params.time_limit` bounds the whole call, building, decoding and checking included;
-    `proof_seconds` (per part the new agreements touch) may be added to prove the fewest moves, or
-    find fewer, where the time limit left it unproven.
+    the new and the waiting cases); the rest of the plan stays where it is. Among those plans it
+    starts the most priority weight, then breaks the fewest promises, then shortens waits, travel and
+    imbalance, then moves and shifts the fewest planned cases. With no new agreements nothing changes.
+    `params.time_limit` bounds the whole call, building, decoding and checking included;
+    `proof_seconds` (per part the new agreements touch) may be added to prove the fewest broken
+    promises, or find fewer, where the time limit left it unproven. With `district`, only that
+    district team's cases are rebalanced and reported (`district_team`); new agreements must be its.
     """
     started = time.perf_counter()
     params = params or SolveParams()
@@ -108,6 +118,10 @@ def rebalance(
             ]
         )
     full = with_new_agreements(scenario, new_agreements)
+    if district is not None:
+        _refuse_others(full, district, new_agreements)
+        full = district_team(full, district)
+        current = scope_plan(current, full)
     instance = build_instance(
         full, capacity_override=capacity_override, today=today, current_plan=plan_rows(current)
     )
@@ -144,7 +158,6 @@ def rebalance(
         }
         local_parts.append(part.holding(held))
         placements.update(globalise(instance, part, held))
-    tolerance = full.settings.caseload.rebalance_tolerance_pct / 100
     # The time limit is for the whole call: what building took is kept back again for decoding,
     # checking and the KPIs after the solve, which cost about as much.
     built = time.perf_counter() - started
@@ -160,7 +173,6 @@ def rebalance(
         progress,
         keep=keep,
         rebalance=True,
-        tolerance=tolerance,
         proof_seconds=proof_seconds,
     )
     placements.update(solved)
@@ -175,22 +187,39 @@ def rebalance(
         today=today,
         before=current,
     )
-    changes = _changes(full, instance, current, outcome.plan, new_ids)
+    changes = _changes(full, current, outcome.plan, new_ids)
     proven = all(
-        len(part.levels) > PLANNING_LEVELS and part.levels[PLANNING_LEVELS].status == Status.OPTIMAL
+        any(lv.name == "broken_promises" and lv.status == Status.OPTIMAL for lv in part.levels)
         for part in solved_parts
         if part.results
     )
-    without_consent = {a.case_id for a in full.agreements if not a.consent.plannable}
-    moved = sum(1 for c in changes if not c.is_new and c.case_id not in without_consent)
     return RebalanceOutcome(
         outcome=outcome,
         changes=tuple(changes),
-        moved=moved,
+        moved=sum(c.kind in ("broken", "earlier") for c in changes),
+        broken=sum(c.kind == "broken" for c in changes),
+        earlier=sum(c.kind == "earlier" for c in changes),
         proven_minimal=proven,
         resolved_teams=tuple(t for part in affected for t in part.teams),
         opened_people=tuple(sorted(opened)),
     )
+
+
+def _refuse_others(scenario: Scenario, district: str, agreements: Sequence[Agreement]) -> None:
+    """A district's rebalance takes only its own team's new agreements."""
+    schools = {s.urn for s in scenario.schools if s.district == district}
+    problems = [
+        Problem(
+            file="new agreements",
+            column="school_urn" if a.school_urn not in schools else "need_type",
+            value=a.case_id,
+            expected=f"a case of {district}'s team (not another district's, nor a county pool's)",
+        )
+        for a in agreements
+        if a.school_urn not in schools or a.need_type in scenario.pools
+    ]
+    if problems:
+        raise ScenarioError(problems)
 
 
 def _keep_parts(
@@ -218,7 +247,6 @@ def _plan_broken(
 
 def _changes(
     scenario: Scenario,
-    instance: CaseloadInstance,
     before: CaseloadPlan,
     after: CaseloadPlan,
     new_ids: set[str],
@@ -226,7 +254,9 @@ def _changes(
     """What moved, with a reason a coordinator can pass on to the school."""
     changes: list[Change] = []
     after_by_case = {a.case_id: a for a in after.assignments}
+    before_ids = {a.case_id for a in before.assignments}
     without_consent = {a.case_id for a in scenario.agreements if not a.consent.plannable}
+    urgent = {a.case_id for a in scenario.agreements if a.priority == 1}
     for old in before.assignments:
         new = after_by_case.get(old.case_id)
         if old.case_id in without_consent:
@@ -238,6 +268,23 @@ def _changes(
             continue
         if new is not None and new.person_id == old.person_id and new.start == old.start:
             continue
+        if new is not None and new.person_id == old.person_id and new.start < old.start:
+            changes.append(
+                Change(
+                    case_id=old.case_id,
+                    before_person=old.person_id,
+                    after_person=new.person_id,
+                    before_start=old.start,
+                    after_start=new.start,
+                    kind="earlier",
+                    reason=(
+                        f"good news: {new.person_id} can start sooner, on {new.start.isoformat()} "
+                        f"instead of {old.start.isoformat()}"
+                    ),
+                )
+            )
+            continue
+        takers = _took_the_time(old, after, before_ids, new_ids)
         changes.append(
             Change(
                 case_id=old.case_id,
@@ -245,7 +292,9 @@ def _changes(
                 after_person=new.person_id if new is not None else None,
                 before_start=old.start,
                 after_start=new.start if new is not None else None,
-                reason=_change_reason(old, new, after, new_ids),
+                kind="broken",
+                needed_by=";".join(takers),
+                reason=_broken_reason(old, new, takers, urgent),
             )
         )
     for case_id in sorted(new_ids):
@@ -261,10 +310,52 @@ def _changes(
                 case_id=case_id,
                 after_person=new.person_id if new is not None else None,
                 after_start=new.start if new is not None else None,
+                kind="new",
                 reason=reason,
             )
         )
     return changes
+
+
+def _took_the_time(
+    old: Assignment, after: CaseloadPlan, before_ids: set[str], new_ids: set[str]
+) -> list[str]:
+    """The cases that now hold the promised person's time in the promised weeks and did not before:
+    new agreements first, then cases that were waiting."""
+    takers = [
+        a
+        for a in after.assignments
+        if a.person_id == old.person_id
+        and a.case_id != old.case_id
+        and a.start <= old.end
+        and a.end >= old.start
+        and (a.case_id in new_ids or a.case_id not in before_ids)
+    ]
+    takers.sort(key=lambda a: (a.case_id not in new_ids, a.start, a.case_id))
+    return [a.case_id for a in takers]
+
+
+def _broken_reason(
+    old: Assignment, new: Assignment | None, takers: Sequence[str], urgent: set[str]
+) -> str:
+    if takers:
+        named = ", ".join(f"{c} (urgent)" if c in urgent else c for c in takers[:3])
+        more = f" and {len(takers) - 3} more" if len(takers) > 3 else ""
+        cause = f"{old.person_id}'s time was needed by {named}{more}"
+    else:
+        cause = "the team's time was rearranged around newly agreed support"
+    if new is None:
+        return f"{cause}; the case now waits (see unassigned.csv for when it could start)"
+    if new.person_id != old.person_id and new.start <= old.start:
+        return f"{cause}; {new.person_id} takes the case, starting {new.start.isoformat()}"
+    if new.person_id != old.person_id:
+        return (
+            f"{cause}; {new.person_id} takes the case, starting {new.start.isoformat()} "
+            f"instead of {old.start.isoformat()}"
+        )
+    return (
+        f"{cause}; the start moves later, from {old.start.isoformat()} to {new.start.isoformat()}"
+    )
 
 
 def _withdrawal_change(old: Assignment, new: Assignment | None) -> Change | None:
@@ -274,6 +365,7 @@ def _withdrawal_change(old: Assignment, new: Assignment | None) -> Change | None
             case_id=old.case_id,
             before_person=old.person_id,
             before_start=old.start,
+            kind="withdrawn",
             reason=f"{CONSENT_WITHDRAWN}: the support planned with {old.person_id} is dropped",
         )
     if new.status == PlanStatus.WITHDRAWN and old.status != PlanStatus.WITHDRAWN:
@@ -283,40 +375,10 @@ def _withdrawal_change(old: Assignment, new: Assignment | None) -> Change | None
             after_person=new.person_id,
             before_start=old.start,
             after_start=new.start,
+            kind="withdrawn",
             reason=(
                 f"{CONSENT_WITHDRAWN}: the support with {new.person_id} stops on "
                 f"{new.end.isoformat()} (it was to run to {old.end.isoformat()})"
             ),
         )
     return None
-
-
-def _change_reason(
-    old: Assignment, new: Assignment | None, after: CaseloadPlan, new_ids: set[str]
-) -> str:
-    newcomers = [
-        a
-        for a in after.assignments
-        if a.case_id in new_ids
-        and a.person_id == old.person_id
-        and a.start <= old.end
-        and a.end >= old.start
-    ]
-    cause = (
-        f"newly agreed support with a higher priority needs {old.person_id}'s time"
-        if newcomers
-        else "rebalancing the team's time around newly agreed support"
-    )
-    if new is None:
-        return f"{cause}; the case now waits (see unassigned.csv for when it could start)"
-    if new.person_id != old.person_id and new.start == old.start:
-        return (
-            f"{cause}; {new.person_id} takes the case from the same start, {new.start.isoformat()}"
-        )
-    if new.person_id != old.person_id:
-        return (
-            f"{cause}; {new.person_id} takes the case, starting {new.start.isoformat()} "
-            f"instead of {old.start.isoformat()}"
-        )
-    direction = "later" if new.start > old.start else "earlier"
-    return f"{cause}; the start moves {direction}, from {old.start.isoformat()} to {new.start.isoformat()}"

@@ -19,9 +19,10 @@ from allocator.caseload.data import team_label
 from allocator.caseload.outcome import CaseloadOutcome, RebalanceOutcome
 from allocator.caseload.plan import ENGINES, plan_caseload
 from allocator.caseload.rebalance import rebalance
-from allocator.cli.common import ScenarioOpt, solve_progress
+from allocator.cli.common import ScenarioOpt, TodayOpt, solve_progress, today_for
 from allocator.io import read_scenario
 from allocator.io.caseload_export import read_new_agreements, read_plan, write_caseload
+from allocator.io.notes import school_notes, write_school_notes
 from allocator.model import PlanStatus, Scenario, ScenarioError
 from allocator.model.caseload_result import CaseloadPlan, WaitStats
 from allocator.model.cases import CONSENT_WITHDRAWN
@@ -241,15 +242,14 @@ def rebalance_command(
         typer.Option("--new", help="New agreements, with the agreements.csv columns."),
     ] = None,
     scenario_dir: ScenarioOpt = KENT,
-    out: OutOpt = Path("out/rebalance"),
-    today: Annotated[
+    district: Annotated[
         str | None,
         typer.Option(
-            "--today",
-            help="YYYY-MM-DD: support started before it counts as running; support of a case "
-            "without consent stops then (default: the day it runs).",
+            "--district", help="Rebalance one district's team (its pool cases stay with the pools)."
         ),
     ] = None,
+    out: OutOpt = Path("out/rebalance"),
+    today: TodayOpt = None,
     time_limit: TimeOpt = 10.0,
     prove_for: Annotated[
         float,
@@ -264,11 +264,12 @@ def rebalance_command(
     workers: WorkersOpt = 2,
     seed: SeedOpt = 0,
 ) -> None:
-    """Fit new agreements into the current plan; write the new plan and changes.csv with reasons."""
+    """Fit new agreements into the current plan, keeping its promises; write the new plan, changes.csv
+    with reasons, and a note per school (notes/<urn>.txt and .html)."""
     if engine not in ENGINES:
         raise typer.BadParameter(f"expected one of {', '.join(ENGINES)}", param_hint="--engine")
-    day = _day(today)
     scenario = _load(scenario_dir, console)
+    day = today_for(scenario, today, console)
     params = SolveParams(time_limit=time_limit, workers=workers, seed=seed)
     with _problems_exit(console):
         current = read_plan(plan, scenario)
@@ -283,8 +284,11 @@ def rebalance_command(
                 engine=engine,
                 progress=progress,
                 proof_seconds=prove_for,
+                district=district,
             )
     paths = write_caseload(result.plan, result.outcome.load, out, result.changes)
+    known = scenario.model_copy(update={"agreements": (*scenario.agreements, *agreements)})
+    paths += write_school_notes(school_notes(result.changes, known), out / "notes")
     print_changes(result, console)
     console.print(f"[green]Wrote {len(paths)} files to {out}/[/]")
     if not result.outcome.check.ok:
@@ -292,25 +296,27 @@ def rebalance_command(
 
 
 def print_changes(result: RebalanceOutcome, out: Console) -> None:
-    """The changes a rebalance makes, and whether their number is proven least."""
+    """The changes a rebalance makes, the promises it breaks, and whether their number is proven least."""
     proof = (
         "proven least"
         if result.proven_minimal
         else "not proven least in the time; --prove-for S gives it more"
     )
+    new = [c for c in result.changes if c.is_new]
+    started = sum(c.after_start is not None for c in new)
     out.print(
-        f"{result.moved} planned case(s) moved ({proof}); "
-        f"{sum(1 for c in result.changes if c.is_new)} new agreement(s); "
-        f"{result.outcome.wall_time:.2f} s."
+        f"{result.broken} promise(s) broken ({proof}); {result.earlier} case(s) start earlier; "
+        f"{len(new)} new agreement(s), {started} started; {result.outcome.wall_time:.2f} s.",
+        highlight=False,
     )
     if result.changes:
         table = Table(title="Changes")
-        for column in ("case", "before", "after", "reason"):
+        for column in ("case", "change", "before", "after", "reason"):
             table.add_column(column)
         for c in result.changes:
             before = f"{c.before_person or '-'} {c.before_start or ''}".strip()
             after = f"{c.after_person or '-'} {c.after_start or ''}".strip()
-            table.add_row(c.case_id, before, after, c.reason)
+            table.add_row(c.case_id, c.kind, before, after, c.reason)
         out.print(table)
 
 

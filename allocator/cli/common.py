@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -11,12 +12,45 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from allocator.model import Scenario, clip_to_year
 from allocator.solve import ProgressEvent, ProgressFn
 
 ScenarioOpt = Annotated[
     Path, typer.Option("--scenario", "-s", help="Scenario folder (default: the embedded Kent one).")
 ]
 """The scenario folder option of every command that reads one."""
+
+TodayOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--today",
+        help="The day the plan is made, YYYY-MM-DD or DD/MM/YYYY: what is before it has happened "
+        "and never moves (default: the real date, moved into the scenario's year).",
+    ),
+]
+"""The --today option of every command that re-plans."""
+
+
+def parse_day(text: str, option: str) -> date:
+    """A date typed as YYYY-MM-DD or DD/MM/YYYY, or a usage error naming `option`."""
+    for form in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text.strip(), form).date()
+        except ValueError:
+            continue
+    raise typer.BadParameter(
+        f"got {text!r}; expected a date as YYYY-MM-DD or DD/MM/YYYY", param_hint=option
+    )
+
+
+def today_for(scenario: Scenario, text: str | None, console: Console) -> date:
+    """--today, or the real date; moved into the scenario's year with a note on `console`."""
+    day = parse_day(text, "--today") if text else date.today()
+    clipped, note = clip_to_year(scenario.terms, day)
+    if note is not None:
+        console.print(f"[yellow]Today: {note}.[/]", highlight=False)
+    return clipped
+
 
 LabelledProgress = Callable[[str, ProgressEvent], None]
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from allocator.cli.common import ScenarioOpt, solve_bars
+from allocator.cli.common import ScenarioOpt, TodayOpt, parse_day, solve_bars, today_for
 from allocator.io import read_scenario
 from allocator.io.rota_export import read_rota_csv, write_rota_outputs
 from allocator.model import Scenario, ScenarioError
@@ -21,6 +21,7 @@ from allocator.model.rota_result import Rota
 from allocator.paths import KENT
 from allocator.rota.outcome import RotaOutcome
 from allocator.rota.plan import next_meetings, plan_rota
+from allocator.rota.promises import is_this_years
 from allocator.solve import SolveParams, default_workers
 
 rota_app = typer.Typer(
@@ -65,10 +66,21 @@ def plan_with_progress(
     target: Console,
     previous: Rota | None = None,
     district: str | None = None,
+    **promises: Any,
 ) -> RotaOutcome:
-    """Plan the rota while showing its progress on `target`."""
+    """Plan the rota while showing its progress on `target` (`promises`: `plan_rota`'s published
+    rota, today and what is freed)."""
     with solve_bars(target) as progress:
-        return plan_rota(scenario, params, previous, district, progress)
+        return plan_rota(scenario, params, previous, district, progress, **promises)
+
+
+def _load_previous(path: Path, scenario: Scenario) -> Rota:
+    """A previous rota.csv as written (so meetings of groups since gone can be cancelled), or, if it
+    lacks columns only the scenario can fill, read with the scenario."""
+    try:
+        return read_rota_csv(path)
+    except ScenarioError:
+        return _load_rota(path, scenario, previous=True)
 
 
 def print_outcome(outcome: RotaOutcome, target: Console) -> None:
@@ -103,7 +115,17 @@ def print_outcome(outcome: RotaOutcome, target: Console) -> None:
         scores.add_row(s.name, str(s.weight), str(s.violation), str(s.penalty))
     scores.add_row("total", "", "", str(outcome.objective))
     target.print(scores)
+    if outcome.changes:
+        changes = Table(title="Published meetings that change")
+        for column in ("group", "was", "now", "why"):
+            changes.add_column(column)
+        for c in outcome.changes:
+            now = f"{c.after.isoformat()} ({c.after_slot})" if c.after else "cancelled"
+            changes.add_row(c.group, f"{c.before.isoformat()} ({c.before_slot})", now, c.reason)
+        target.print(changes)
     target.print(outcome.summary(), markup=False, highlight=False, soft_wrap=True)
+    if (line := outcome.promises_line()) is not None:
+        target.print(line, markup=False, highlight=False, soft_wrap=True)
     if outcome.check is not None and not outcome.check.ok:
         for breach in outcome.check.breaches:
             target.print(f"  [red]checker:[/] {breach}", highlight=False, soft_wrap=True)
@@ -123,7 +145,22 @@ def rota(
     time_limit: TimeLimitOpt = 30.0,
     previous: Annotated[
         Path | None,
-        typer.Option(help="Last year's or last term's rota.csv, to keep weekdays and weeks."),
+        typer.Option(
+            help="A rota.csv. This year's (the published rota): its meetings from --today on stay "
+            "where they are unless freed or no longer possible, and earlier ones never move. Last "
+            "year's: its weekdays and weeks are kept where they cost little."
+        ),
+    ] = None,
+    today: TodayOpt = None,
+    free_from: Annotated[
+        str | None,
+        typer.Option(help="With this year's rota: meetings from this date on may move."),
+    ] = None,
+    free: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--free", help="With this year's rota: this group's meetings may move (repeat)."
+        ),
     ] = None,
     workers: Annotated[int | None, typer.Option(help="Solver threads (default: cores).")] = None,
     seed: Annotated[int, typer.Option(help="Solver random seed.")] = 0,
@@ -132,17 +169,43 @@ def rota(
     if ctx.invoked_subcommand is not None:
         return
     scenario = _load(scenario_dir)
-    before = _load_rota(previous, scenario, previous=True) if previous is not None else None
+    before = _load_previous(previous, scenario) if previous is not None else None
+    published = before if before is not None and is_this_years(scenario, before) else None
+    unknown = sorted(set(free or ()) - set(scenario.group_by_name))
+    if unknown:
+        raise typer.BadParameter(
+            f"got {', '.join(unknown)}; expected groups of lift_groups.csv", param_hint="--free"
+        )
+    promises: dict[str, Any] = {}
+    if published is not None:
+        promises = {
+            "published": published,
+            "today": today_for(scenario, today, err_console),
+            "free_from": parse_day(free_from, "--free-from") if free_from else None,
+            "free_groups": tuple(free or ()),
+        }
+    elif free or free_from:
+        raise typer.BadParameter(
+            "--free and --free-from need this year's rota as --previous", param_hint="--free"
+        )
     params = SolveParams(time_limit=time_limit, workers=workers or default_workers(), seed=seed)
+    last_year = before if published is None else None
     try:
-        outcome = plan_with_progress(scenario, params, err_console, before, district)
+        outcome = plan_with_progress(scenario, params, err_console, last_year, district, **promises)
     except ScenarioError as error:
         _problems("--district", error)
         raise typer.Exit(2) from None
     print_outcome(outcome, console)
     if outcome.rota is None:
         raise typer.Exit(1)
-    paths = write_rota_outputs(outcome.rota, out, scenario, outcome.breakdown)
+    paths = write_rota_outputs(
+        outcome.rota,
+        out,
+        scenario,
+        outcome.breakdown,
+        changes=outcome.changes if published is not None else None,
+        cancelled=outcome.cancelled,
+    )
     console.print(f"[green]Wrote {len(paths)} files to {out}/[/]")
 
 

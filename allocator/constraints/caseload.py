@@ -493,6 +493,40 @@ def not_started(m: CaseloadModel) -> Penalty:
     return Penalty("not_started", cp_model.LinearExpr.sum(terms) + constant)
 
 
+@constraint("caseload", "soft", level="broken_promises", rebalance_only=True)
+def broken_promises(m: CaseloadModel) -> Penalty:
+    """On a rebalance, break the fewest promises: Σ over planned cases of [not started with the same person by its planned start week]."""
+    modelled = set(m.modelled)
+    terms: list[LinearExpr] = []
+    constant = 0
+    for c, case in enumerate(m.instance.cases):
+        promise = case.planned
+        if promise is None or case.fixed is not None:
+            continue
+        constant += 1
+        if c not in modelled:
+            continue
+        k = next((k for k in m.options[c] if case.options[k].person == promise.person), None)
+        if k is None:
+            continue
+        kept = m.model.new_bool_var(f"kept[{c}]")
+        m.model.add(m.uses(c, k) == 1).only_enforce_if(kept)
+        m.model.add(m.start_week(c) <= promise.start).only_enforce_if(kept)
+        m.derive(kept, _keeps(c, promise))
+        terms.append(-1 * kept)
+    return Penalty("broken_promises", cp_model.LinearExpr.sum(terms) + constant)
+
+
+def _keeps(c: int, promise: Placement) -> Callable[[Placements], int]:
+    """1 if placements start case c with the promised person by the promised week."""
+
+    def kept(placements: Placements) -> int:
+        p = placements.get(c)
+        return int(p is not None and p.person == promise.person and p.start <= promise.start)
+
+    return kept
+
+
 @constraint("caseload", "soft", level="waiting")
 def waiting(m: CaseloadModel) -> Penalty:
     """Shortest waits, by priority: Σ weight x (start week - agreed week), a case not started waiting to the year's end."""
@@ -629,7 +663,8 @@ def build_caseload_model(
     rebalance: bool = False,
 ) -> tuple[CaseloadModel, list[Level]]:
     """The model of an instance with every hard rule, and its levels in order: the four planning
-    levels, then on a rebalance the fewest changes and the least start shift."""
+    levels; on a rebalance the fewest broken promises comes second, and the fewest changes and the
+    least start shift last."""
     m = FORMULATIONS[formulation](instance)
     for rule in constraints_of("caseload", "hard"):
         rule.fn(m)

@@ -20,7 +20,14 @@ from ortools.sat.python import cp_model
 
 from allocator.constraints.registry import constraint
 from allocator.model import LiftGroup, MeetingSlot, Scenario
-from allocator.model.rota_result import TermWeeks, UsualPattern, expected_cases, ideal_interval
+from allocator.model.rota_result import (
+    Meeting,
+    RotaPromises,
+    TermWeeks,
+    UsualPattern,
+    expected_cases,
+    ideal_interval,
+)
 from allocator.solve import LinearExpr, Penalty
 
 
@@ -92,8 +99,10 @@ class RotaModel:
         groups: Collection[str] | None = None,
         previous: Mapping[str, UsualPattern] | None = None,
         explain: bool = False,
+        promises: RotaPromises | None = None,
     ) -> None:
         self.scenario = scenario
+        self.promises = promises
         self.settings = scenario.settings.rota
         self.weeks = TermWeeks.of(scenario.terms)
         self.groups: list[LiftGroup] = [
@@ -136,6 +145,47 @@ class RotaModel:
                         )
                         for o in options
                     ]
+
+        self.fixed: dict[MeetingKey, Choice] = {}
+        """Published meetings that stay where they are (held, or kept), by the choice they take."""
+        self.movable: dict[MeetingKey, Choice | None] = {}
+        """Published meetings that may move, by the choice of their published place (None: gone)."""
+        self.held: set[int] = set()
+        """Variables of meetings held before today (they happened, whatever the calendar now says)."""
+        self.unplaced: list[Meeting] = []
+        """Held meetings the model cannot represent (their slot has gone): kept as they were."""
+        if promises is not None:
+            self._place(promises)
+
+    def _place(self, promises: RotaPromises) -> None:
+        for kind, entries in (("held", promises.held), ("kept", promises.kept)):
+            for key, entry in RotaPromises.ids(entries).items():
+                if entry.meeting.group not in self.group_by_name:
+                    continue
+                choice = self.place_of(MeetingKey(*key), entry.meeting)
+                if choice is None:
+                    # Only a held meeting can have lost its place (its slot, or its number in the
+                    # half-term, is gone): it happened, so it stays as it was, outside the model.
+                    self.choices.pop(MeetingKey(*key), None)
+                    self.unplaced.append(entry.meeting)
+                    continue
+                self.fixed[MeetingKey(*key)] = choice
+                if kind == "held":
+                    self.held.add(choice.var.index)
+        for key, entry in RotaPromises.ids(promises.free).items():
+            if MeetingKey(*key) in self.choices:
+                self.movable[MeetingKey(*key)] = self.place_of(MeetingKey(*key), entry.meeting)
+
+    def place_of(self, key: MeetingKey, meeting: Meeting) -> Choice | None:
+        """The choice that puts meeting `key` where `meeting` was (same slot and day), if any."""
+        return next(
+            (
+                c
+                for c in self.choices.get(key, ())
+                if c.option.slot.slot == meeting.slot and c.option.date == meeting.date
+            ),
+            None,
+        )
 
     def guard(
         self,
@@ -257,7 +307,7 @@ def meeting_days_only(rota: RotaModel) -> None:
     """A group meets only on meeting days of its district (term days that are not bank holidays or closures): x[m, o] = 0 otherwise."""
     days = {d: set(rota.scenario.meeting_days(d)) for d in {g.district for g in rota.groups}}
     for c in rota.all_choices():
-        if c.option.date not in days[c.option.slot.district]:
+        if c.option.date not in days[c.option.slot.district] and c.var.index not in rota.held:
             rota.model.add(c.var == 0)
 
 
@@ -311,10 +361,20 @@ def attendees_available(rota: RotaModel) -> None:
     for u in rota.scenario.unavailability:
         away[u.person_id].append((u.first_day, u.last_day))
     for c in rota.all_choices():
+        if c.var.index in rota.held:
+            continue
         for person in rota.group_by_name[c.meeting.group].attendees:
             if any(first <= c.option.date <= last for first, last in away.get(person, ())):
                 guard = rota.guard("attendees_available", c.option.half_term, person=person)
                 rota.model.add(c.var == 0).only_enforce_if(guard)
+
+
+@constraint("rota", "hard")
+def keeps_promises(rota: RotaModel) -> None:
+    """A published meeting stays where it is: always before today, and from today on unless freed or no longer possible there: x[m, o*] = 1."""
+    for key, choice in rota.fixed.items():
+        guard = rota.guard("keeps_promises", key.half_term, group=key.group)
+        rota.model.add(choice.var == 1).only_enforce_if(guard)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -433,3 +493,11 @@ def stability(rota: RotaModel) -> list[Penalty]:
                     rota.model.add(changed >= _sum(moved))
             terms.append(changed)
     return [Penalty("stability", _sum(terms), weight)]
+
+
+@constraint("rota", "soft")
+def moved_meetings(rota: RotaModel) -> list[Penalty]:
+    """A published meeting free to move stays where it was if it can: Σ over such meetings of [not at its published place]."""
+    weight = rota.settings.moved_meeting
+    stay = [choice.var for choice in rota.movable.values() if choice is not None]
+    return [Penalty("moved_meetings", len(rota.movable) - _sum(stay), weight)]

@@ -60,6 +60,8 @@ CHANGE_COLUMNS = (
     "after_person",
     "before_start",
     "after_start",
+    "kind",
+    "needed_by",
     "reason",
 )
 _BLANK_MEANS_DEFAULT = {"lac", "priority"}

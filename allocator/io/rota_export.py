@@ -21,7 +21,14 @@ from pydantic import ValidationError
 
 from allocator.io.cells import append_row, csv_row, finish_sheet, unsafe_text
 from allocator.model import WEEKDAYS, Problem, Scenario, ScenarioError, week_start
-from allocator.model.rota_result import Meeting, Rota, RuleScore, TermWeeks
+from allocator.model.rota_result import (
+    Meeting,
+    MeetingChange,
+    Rota,
+    RuleScore,
+    TermWeeks,
+    meeting_uid,
+)
 
 ROTA_COLUMNS = (
     "district",
@@ -35,6 +42,19 @@ ROTA_COLUMNS = (
     "attendees",
     "slot",
     "week",
+    "sequence",
+)
+CHANGE_COLUMNS = (
+    "district",
+    "group",
+    "half_term",
+    "meeting",
+    "before",
+    "before_slot",
+    "after",
+    "after_slot",
+    "change",
+    "reason",
 )
 LONDON = ZoneInfo("Europe/London")
 PRODID = "-//LIFT allocator//meeting rota//EN"
@@ -75,7 +95,31 @@ def _meeting_row(m: Meeting) -> tuple[object, ...]:
         ";".join(m.attendees),
         m.slot,
         m.week,
+        m.sequence,
     )
+
+
+def write_rota_changes(changes: Sequence[MeetingChange], path: Path) -> Path:
+    """changes.csv of a re-plan: each published meeting moved or cancelled, and why."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CHANGE_COLUMNS)
+        for c in changes:
+            row = (
+                c.district,
+                c.group,
+                c.half_term,
+                c.index,
+                c.before,
+                c.before_slot,
+                c.after or "",
+                c.after_slot or "",
+                c.kind,
+                c.reason,
+            )
+            writer.writerow(csv_row(row))
+    return path
 
 
 def read_rota_csv(
@@ -247,32 +291,43 @@ def write_rota_xlsx(rota: Rota, path: Path, scores: Sequence[RuleScore] = ()) ->
 # ---------------------------------------------------------------------------------------------
 
 
-def person_address(person_id: str) -> str:
-    """The calendar address of a person (no e-mail addresses are held: a URN of their id)."""
-    return f"urn:x-lift:person:{person_id}"
-
-
-def write_rota_ics(rota: Rota, folder: Path, scenario: Scenario) -> list[Path]:
+def write_rota_ics(
+    rota: Rota, folder: Path, scenario: Scenario, cancelled: Sequence[Meeting] = ()
+) -> list[Path]:
     """One calendar per district, `rota-<district>.ics`: an event per meeting with its venue, its
-    attendees and, in the description, the group's schools."""
+    attendees and, in the description, the group's schools.
+
+    Each meeting keeps one UID for the year (group, half-term and its number there), and its SEQUENCE
+    rises each time it changes, so a calendar that imports a revised file moves the event instead of
+    adding a second one; `cancelled` meetings are sent as cancelled events. Attendees are listed with
+    their e-mail address where people.csv has one, and left out of the attendee list otherwise.
+    """
     from icalendar import Calendar, Event, vCalAddress
 
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).replace(microsecond=0)
+    numbered = {id(m): key for key, m in rota.numbered().items()}
+    gone = Rota(meetings=tuple(cancelled))
+    gone_ids = {id(m): key for key, m in gone.numbered().items()}
     paths = []
-    for district in rota.districts:
+    for district in dict.fromkeys([*rota.districts, *gone.districts]):
         calendar = Calendar()
         calendar.add("prodid", PRODID)
         calendar.add("version", "2.0")
         calendar.add("x-wr-calname", f"LIFT meetings, {district} {scenario.settings.academic_year}")
-        for m in rota.in_district(district):
+        events = [(m, numbered[id(m)], False) for m in rota.in_district(district)]
+        events += [(m, gone_ids[id(m)], True) for m in gone.in_district(district)]
+        for m, key, is_cancelled in events:
             event = Event()
-            event.add("uid", f"{slug(m.group)}-{m.date.isoformat()}-{slug(m.slot)}@lift-allocator")
+            event.add("uid", meeting_uid(key))
+            event.add("sequence", m.sequence)
             event.add("dtstamp", stamp)
             event.add("dtstart", datetime.combine(m.date, m.start, tzinfo=LONDON))
             event.add("dtend", datetime.combine(m.date, m.end, tzinfo=LONDON))
             event.add("summary", f"LIFT meeting: {m.group}")
             event.add("location", m.venue)
+            if is_cancelled:
+                event.add("status", "CANCELLED")
             schools = [s.name for s in scenario.schools_in_group(m.group)]
             people = [scenario.person_by_id.get(p) for p in m.attendees]
             event.add(
@@ -285,9 +340,11 @@ def write_rota_ics(rota: Rota, folder: Path, scenario: Scenario) -> list[Path]:
                     ]
                 ),
             )
-            for person_id, person in zip(m.attendees, people, strict=True):
-                address = vCalAddress(person_address(person_id))
-                address.params["cn"] = person.name if person is not None else person_id
+            for person in people:
+                if person is None or person.email is None:
+                    continue
+                address = vCalAddress(f"mailto:{person.email}")
+                address.params["cn"] = person.name
                 address.params["role"] = "REQ-PARTICIPANT"
                 event.add("attendee", address, encode=False)
             calendar.add_component(event)
@@ -357,12 +414,21 @@ def write_rota_png(rota: Rota, path: Path, scenario: Scenario) -> Path:
 
 
 def write_rota_outputs(
-    rota: Rota, folder: Path, scenario: Scenario, scores: Sequence[RuleScore] = ()
+    rota: Rota,
+    folder: Path,
+    scenario: Scenario,
+    scores: Sequence[RuleScore] = (),
+    changes: Sequence[MeetingChange] | None = None,
+    cancelled: Sequence[Meeting] = (),
 ) -> list[Path]:
-    """Every rota output into `folder`: rota.csv, rota.xlsx, rota-<district>.ics, rota.png."""
-    return [
+    """Every rota output into `folder`: rota.csv, rota.xlsx, rota-<district>.ics, rota.png, and for a
+    re-plan of a published rota (`changes` given) changes.csv."""
+    paths = [
         write_rota_csv(rota, folder / "rota.csv"),
         write_rota_xlsx(rota, folder / "rota.xlsx", scores),
-        *write_rota_ics(rota, folder, scenario),
+        *write_rota_ics(rota, folder, scenario, cancelled),
         write_rota_png(rota, folder / "rota.png", scenario),
     ]
+    if changes is not None:
+        paths.append(write_rota_changes(changes, folder / "changes.csv"))
+    return paths

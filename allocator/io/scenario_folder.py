@@ -130,6 +130,7 @@ FILES: tuple[CsvFile, ...] = (
             "base_lat",
             "base_lon",
         ),
+        ("email",),
         needs_rows=True,
     ),
     CsvFile(
@@ -606,7 +607,12 @@ def write_scenario(scenario: Scenario, folder: Path) -> None:
         if not records and not spec.required_file:
             path.unlink(missing_ok=True)
             continue
-        _write_csv(path, spec.columns, (r.model_dump(mode="json") for r in records))
+        rows = [r.model_dump(mode="json") for r in records]
+        # An optional column no record fills is left out, so older files stay as they were.
+        columns = [
+            c for c in spec.columns if c in spec.required or any(r.get(c) is not None for r in rows)
+        ]
+        _write_csv(path, columns, rows)
     if scenario.staffing is not None:
         (folder / STAFFING_TOML).write_text(
             tomli_w.dumps(scenario.staffing.model_dump(mode="json", exclude_none=True)),

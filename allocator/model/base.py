@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, time
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from functools import cache, cached_property
+from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -24,6 +26,25 @@ class Frozen(BaseModel):
     """Immutable, strict-about-extras base for every entity of the county model."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with `update` applied; values cached from the old fields (`cached_property`) are
+        dropped, so lookups such as `Scenario.person_by_id` see the new ones."""
+        copied = super().model_copy(update=update, deep=deep)
+        if update:
+            for name in _cached_names(type(self)):
+                copied.__dict__.pop(name, None)
+        return copied
+
+
+@cache
+def _cached_names(cls: type) -> tuple[str, ...]:
+    return tuple(
+        name
+        for klass in cls.__mro__
+        for name, value in vars(klass).items()
+        if isinstance(value, cached_property)
+    )
 
 
 class NeedType(StrEnum):
@@ -155,6 +176,12 @@ HHMM = Annotated[
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 Urn = Annotated[int, Field(ge=1, le=999_999)]
+Email = Annotated[
+    str,
+    Field(max_length=254, pattern=r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+$"),
+]
+"""A plain e-mail address (letters, digits and ._%+- before the @): nothing that could break a
+calendar line or a header."""
 """A school's unique reference number: UK URNs have six digits (Kent's run 900000 to 999999)."""
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
 """A count of children or pupils."""

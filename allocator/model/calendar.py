@@ -83,3 +83,18 @@ def half_term_of(terms: Iterable[Term], day: date) -> int | None:
         if term.first_day <= day <= term.last_day:
             return term.term
     return None
+
+
+def clip_to_year(terms: Iterable[Term], day: date) -> tuple[date, str | None]:
+    """`day` moved into the year of `terms` (its first or last term day), with a note when moved."""
+    terms = list(terms)
+    first, last = min(t.first_day for t in terms), max(t.last_day for t in terms)
+    if day < first:
+        return first, (
+            f"{day.isoformat()} is before the scenario's year: taking its first day, {first.isoformat()}"
+        )
+    if day > last:
+        return last, (
+            f"{day.isoformat()} is after the scenario's year: taking its last day, {last.isoformat()}"
+        )
+    return day, None

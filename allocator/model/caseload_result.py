@@ -5,7 +5,7 @@ start it sooner, the changes a rebalance makes, and the figures coordinators rea
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import Field
 
@@ -109,13 +109,21 @@ class CaseloadPlan(Frozen):
 
 
 class Change(Frozen):
-    """A planned case a rebalance moves (or a new agreement it adds), with a reason to pass on."""
+    """A planned case a rebalance moves (or a new agreement it adds), with a reason to pass on.
+
+    `kind` is `new` (a new agreement), `earlier` (same person, an earlier start: good news), `broken`
+    (a promise broken: a later start, another person, or no start; `needed_by` names the cases that
+    needed the time) or `withdrawn` (consent withdrawn).
+    """
 
     case_id: CaseId
     before_person: str | None = None
     after_person: str | None = None
     before_start: date | None = None
     after_start: date | None = None
+    kind: Literal["new", "earlier", "broken", "withdrawn"] = "broken"
+    needed_by: str = ""
+    """The cases (`;`-separated ids) that took the time a broken promise had."""
     reason: str
 
     @property
@@ -203,6 +211,8 @@ class CaseloadCheck(Frozen):
     travel: int = 0
     neighbour: int = 0
     balance: int = 0
+    broken_promises: int | None = None
+    """With a plan before: planned cases started later, by someone else, or no longer started."""
     changes: int | None = None
     """With a plan before: planned cases moved (person or start) or no longer started."""
     start_shift: int | None = None

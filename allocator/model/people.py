@@ -8,7 +8,17 @@ from typing import Annotated
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from allocator.model.base import Day, Frozen, Latitude, Longitude, Name, NeedList, Urn, not_before
+from allocator.model.base import (
+    Day,
+    Email,
+    Frozen,
+    Latitude,
+    Longitude,
+    Name,
+    NeedList,
+    Urn,
+    not_before,
+)
 
 
 class Role(StrEnum):
@@ -35,6 +45,8 @@ class Person(Frozen):
     minutes_per_week: Annotated[int, Field(ge=0, le=60 * 60)] = 0
     base_lat: Latitude
     base_lon: Longitude
+    email: Email | None = None
+    """A work address for meeting invitations (optional; calendars list no attendee without one)."""
 
 
 class Unavailability(Frozen):

@@ -33,6 +33,79 @@ class Meeting(Frozen):
     week: Annotated[int, Field(ge=1, le=30)]
     """The week of the half-term the meeting is in (1 = the week the half-term starts)."""
     attendees: StrList = ()
+    sequence: Annotated[int, Field(ge=0, le=10_000)] = 0
+    """How many times the published meeting has changed (the calendar event's SEQUENCE)."""
+
+
+MeetingId = tuple[str, int, int]
+"""A meeting's identity across re-plans: (group, half-term, its number in the half-term from 1)."""
+
+
+def meeting_uid(meeting_id: MeetingId) -> str:
+    """The calendar UID of a meeting: stable while the meeting moves, unique in the year's rota."""
+    group, half_term, index = meeting_id
+    slug = "-".join("".join(c if c.isalnum() else " " for c in group.lower()).split()) or "group"
+    return f"{slug}-{half_term}-{index}@lift-allocator"
+
+
+class MeetingChange(Frozen):
+    """A published meeting that a re-plan moved or cancelled, and why (in a coordinator's words)."""
+
+    group: Name
+    district: Name
+    half_term: HalfTerm
+    index: Annotated[int, Field(ge=1, le=30)]
+    before: date
+    before_slot: Name
+    after: date | None = None
+    """None: the meeting is cancelled."""
+    after_slot: Name | None = None
+    reason: str
+
+    @property
+    def meeting_id(self) -> MeetingId:
+        """The meeting's identity (its calendar UID)."""
+        return (self.group, self.half_term, self.index)
+
+    @property
+    def kind(self) -> str:
+        """`cancelled`, `earlier` or `later`."""
+        if self.after is None:
+            return "cancelled"
+        return "earlier" if self.after < self.before else "later"
+
+
+class PromisedMeeting(Frozen):
+    """A meeting of the published rota, its number in its half-term, and why it may move or is cancelled."""
+
+    meeting: Meeting
+    index: Annotated[int, Field(ge=1, le=30)]
+    reason: str = ""
+
+
+class RotaPromises(Frozen):
+    """What a re-plan owes this year's published rota, meeting by meeting (see `allocator.rota.promises`).
+
+    Meetings before `today` are `held` (they happened: never moved); from `today` on a meeting is
+    `kept` where it was, unless it is `free` to move (freed by the user, or no longer possible there)
+    or `cancelled` (its group has gone, or meets fewer times a half-term).
+    """
+
+    today: date
+    held: tuple[PromisedMeeting, ...] = ()
+    kept: tuple[PromisedMeeting, ...] = ()
+    free: tuple[PromisedMeeting, ...] = ()
+    cancelled: tuple[PromisedMeeting, ...] = ()
+
+    @staticmethod
+    def ids(entries: Iterable[PromisedMeeting]) -> dict[MeetingId, PromisedMeeting]:
+        """Entries by meeting identity."""
+        return {(e.meeting.group, e.meeting.half_term, e.index): e for e in entries}
+
+    @property
+    def published(self) -> int:
+        """How many meetings the published rota had from today on."""
+        return len(self.kept) + len(self.free) + len(self.cancelled)
 
 
 class UsualPattern(Frozen):
@@ -63,6 +136,17 @@ class Rota(Frozen):
     def groups(self) -> list[str]:
         """Groups with meetings, in first-seen order."""
         return list(dict.fromkeys(m.group for m in self.meetings))
+
+    def numbered(self) -> dict[MeetingId, Meeting]:
+        """Each meeting by its identity: a group's meetings of a half-term are numbered by date."""
+        by_part: dict[tuple[str, int], list[Meeting]] = defaultdict(list)
+        for meeting in self.meetings:
+            by_part[(meeting.group, meeting.half_term)].append(meeting)
+        return {
+            (group, half_term, index): meeting
+            for (group, half_term), meetings in by_part.items()
+            for index, meeting in enumerate(sorted(meetings, key=lambda m: (m.date, m.start)), 1)
+        }
 
     def meetings_of(self, group: str) -> list[Meeting]:
         """A group's meetings in date order."""

@@ -51,7 +51,10 @@ class RotaSettings(Frozen):
     case_balance: Weight = 1
     """Per expected case over a meeting's case capacity."""
     stability: Weight = 4
-    """Per group whose weekday or position differs from the previous rota."""
+    """Per group whose weekday or position differs from last year's rota."""
+    moved_meeting: Weight = 50
+    """Per published meeting of this year's rota that a re-plan moves (only meetings that are freed or
+    made impossible may move at all)."""
     referrals_per_1000_pupils: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 1.2
     """Expected cases a half-term per 1,000 pupils of a group's schools (Kent: about 250 cases a
     half-term over about 215,000 pupils)."""
@@ -74,7 +77,6 @@ class CaseloadSettings(Frozen):
     """Estimated road speed when travel_minutes.csv does not give a time."""
     road_factor: Annotated[float, Field(ge=1, le=10, allow_inf_nan=False)] = 1.3
     """Road distance per straight-line distance when estimating travel."""
-    rebalance_tolerance_pct: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 0.0
 
 
 class ScenarioSettings(Frozen):

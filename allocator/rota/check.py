@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from datetime import date
 
 from allocator.model import LiftGroup, Scenario
 from allocator.model.rota_result import (
     Breach,
     Meeting,
+    MeetingChange,
     Rota,
     RotaCheck,
     RuleScore,
@@ -27,8 +29,16 @@ def check_rota(
     rota: Rota,
     previous: Rota | None = None,
     groups: Collection[str] | None = None,
+    *,
+    published: Rota | None = None,
+    today: date | None = None,
+    changes: Collection[MeetingChange] = (),
 ) -> RotaCheck:
-    """Every hard rule the rota breaks and every soft rule's score, for `groups` (default: all)."""
+    """Every hard rule the rota breaks and every soft rule's score, for `groups` (default: all).
+
+    With this year's `published` rota and `today`: a meeting before today never moves, and one from
+    today on moves or goes only if `changes` lists it with a reason (last year's rota is `previous`).
+    """
     planned = {g.group for g in scenario.lift_groups} if groups is None else set(groups)
     lift_groups = [g for g in scenario.lift_groups if g.group in planned]
     weeks = TermWeeks.of(scenario.terms)
@@ -37,14 +47,19 @@ def check_rota(
         by_group[meeting.group].append(meeting)
     for meetings in by_group.values():
         meetings.sort(key=lambda m: (m.date, m.start))
+    happened = _happened(published, today, planned)
     breaches = [
         *_matches_scenario(scenario, rota, planned, weeks),
-        *_meets_every_half_term(scenario, by_group, lift_groups, weeks),
-        *_meeting_days_only(scenario, rota),
+        *_meets_every_half_term(scenario, by_group, lift_groups, weeks, happened),
+        *_meeting_days_only(scenario, rota, happened),
         *_slot_capacity(scenario, rota),
         *_no_double_booking(scenario, rota),
-        *_attendees_available(scenario, rota),
+        *_attendees_available(scenario, rota, happened),
     ]
+    moved = 0
+    if published is not None and today is not None:
+        found, moved = _keeps_promises(scenario, rota, published, today, planned, changes)
+        breaches += found
     settings = scenario.settings.rota
     patterns = previous.usual_patterns() if previous is not None else {}
     violations = {
@@ -54,6 +69,7 @@ def check_rota(
         "edge_weeks": _edge_weeks(rota, weeks),
         "case_balance": _case_balance(scenario, rota),
         "stability": _stability(by_group, patterns),
+        "moved_meetings": moved,
     }
     weights = {
         "even_spacing": settings.spacing,
@@ -62,6 +78,7 @@ def check_rota(
         "edge_weeks": settings.edge_week,
         "case_balance": settings.case_balance,
         "stability": settings.stability,
+        "moved_meetings": settings.moved_meeting,
     }
     scores = tuple(
         RuleScore(name=n, weight=weights[n], violation=v, penalty=weights[n] * v)
@@ -114,14 +131,17 @@ def _meets_every_half_term(
     by_group: dict[str, list[Meeting]],
     groups: list[LiftGroup],
     weeks: TermWeeks,
+    happened: set[Place],
 ) -> list[Breach]:
-    """Each group meets exactly meetings_per_half_term times in every half-term, in different weeks."""
+    """Each group meets exactly meetings_per_half_term times in every half-term, in different weeks
+    (a half-term in which some of its meetings already happened is not recounted)."""
     out: list[Breach] = []
     for group in groups:
         meetings = by_group.get(group.group, [])
         for part in weeks.half_terms:
             held = [m for m in meetings if m.half_term == part.half_term]
-            if len(held) != group.meetings_per_half_term:
+            past = any(_place(m) in happened for m in held)
+            if len(held) != group.meetings_per_half_term and not past:
                 out.append(
                     _breach(
                         "meets_every_half_term",
@@ -139,13 +159,13 @@ def _meets_every_half_term(
     return out
 
 
-def _meeting_days_only(scenario: Scenario, rota: Rota) -> list[Breach]:
-    """A meeting falls on a meeting day of its district."""
+def _meeting_days_only(scenario: Scenario, rota: Rota, happened: set[Place]) -> list[Breach]:
+    """A meeting falls on a meeting day of its district (a meeting that already happened stands)."""
     days = {d: set(scenario.meeting_days(d)) for d in rota.districts}
     return [
         _breach("meeting_days_only", f"{m.group} meets on {m.date}, not a meeting day")
         for m in rota.meetings
-        if m.date not in days[m.district]
+        if m.date not in days[m.district] and _place(m) not in happened
     ]
 
 
@@ -185,10 +205,12 @@ def _no_double_booking(scenario: Scenario, rota: Rota) -> list[Breach]:
     return out
 
 
-def _attendees_available(scenario: Scenario, rota: Rota) -> list[Breach]:
-    """No meeting falls on a day one of its group's attendees is away."""
+def _attendees_available(scenario: Scenario, rota: Rota, happened: set[Place]) -> list[Breach]:
+    """No meeting falls on a day one of its group's attendees is away (unless it already happened)."""
     out: list[Breach] = []
     for m in rota.meetings:
+        if _place(m) in happened:
+            continue
         group = scenario.group_by_name.get(m.group)
         attendees = set(group.attendees if group is not None else m.attendees)
         for u in scenario.unavailability:
@@ -283,3 +305,61 @@ def _stability(by_group: dict[str, list[Meeting]], patterns: dict[str, UsualPatt
         )
         changed += moved
     return changed
+
+
+Place = tuple[str, date, str]
+"""Where a group meets: (group, day, slot)."""
+
+
+def _place(m: Meeting) -> Place:
+    return (m.group, m.date, m.slot)
+
+
+def _happened(published: Rota | None, today: date | None, planned: set[str]) -> set[Place]:
+    if published is None or today is None:
+        return set()
+    return {_place(m) for m in published.meetings if m.date < today and m.group in planned}
+
+
+def _keeps_promises(
+    scenario: Scenario,
+    rota: Rota,
+    published: Rota,
+    today: date,
+    planned: set[str],
+    changes: Collection[MeetingChange],
+) -> tuple[list[Breach], int]:
+    """Breaches of the published rota's promises, and how many published meetings from today on that
+    can still take place (their group still meets that often) are not where they were."""
+    listed = {(c.group, c.half_term, c.index) for c in changes if c.reason.strip()}
+    now = _numbered(rota.meetings)
+    out: list[Breach] = []
+    moved = 0
+    for key, before in _numbered(published.meetings).items():
+        group = scenario.group_by_name.get(key[0])
+        if key[0] not in planned:
+            continue
+        after = now.get(key)
+        if after is not None and _place(after) == _place(before):
+            continue
+        where = f"{before.group}'s meeting {key[2]} of term {key[1]} on {before.date}"
+        if before.date < today:
+            out.append(_breach("keeps_promises", f"{where} already happened but was moved"))
+            continue
+        if key not in listed:
+            out.append(_breach("keeps_promises", f"{where} moved without a reason"))
+        if group is not None and key[2] <= group.meetings_per_half_term:
+            moved += 1
+    return out, moved
+
+
+def _numbered(meetings: Iterable[Meeting]) -> dict[tuple[str, int, int], Meeting]:
+    """Meetings by (group, half-term, number in the half-term by date)."""
+    parts: dict[tuple[str, int], list[Meeting]] = defaultdict(list)
+    for m in meetings:
+        parts[(m.group, m.half_term)].append(m)
+    return {
+        (group, term, n): m
+        for (group, term), ms in parts.items()
+        for n, m in enumerate(sorted(ms, key=lambda m: (m.date, m.start)), start=1)
+    }

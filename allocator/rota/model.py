@@ -16,7 +16,7 @@ from ortools.sat.python import cp_model
 from allocator.constraints import constraints_of
 from allocator.constraints.rota import MeetingKey, RotaModel
 from allocator.model import LiftGroup, Scenario
-from allocator.model.rota_result import Meeting, Rota, expected_cases
+from allocator.model.rota_result import Meeting, Rota, RotaPromises, expected_cases
 from allocator.rota.data import most_apart
 from allocator.solve import Level, LinearExpr, Solution
 
@@ -26,20 +26,22 @@ def build_rota_model(
     groups: Collection[str] | None = None,
     previous: Rota | None = None,
     explain: bool = False,
+    promises: RotaPromises | None = None,
 ) -> tuple[RotaModel, list[Level]]:
     """The CP-SAT model of the rota with every registered rota rule, and its one objective level.
 
-    Unless explaining, interchangeable groups are ordered, and groups of the same slots aggregated.
+    Unless explaining, groups of the same slots are aggregated, and interchangeable groups ordered
+    (not when a published rota is kept: its groups are no longer interchangeable).
     """
     patterns = previous.usual_patterns() if previous is not None else {}
-    rota = RotaModel(scenario, groups, patterns, explain=explain)
+    rota = RotaModel(scenario, groups, patterns, explain=explain, promises=promises)
     penalties = []
     for info in constraints_of("rota"):
         if info.kind == "hard":
             info.fn(rota)
         elif not explain:
             penalties += info.fn(rota)
-    if not explain:
+    if not explain and promises is None:
         for names in _alike(rota):
             _break_symmetry(rota, names)
         for names in _same_shape(rota):
@@ -176,4 +178,4 @@ def decode(rota: RotaModel, solution: Solution) -> list[Meeting]:
                         attendees=group.attendees,
                     )
                 )
-    return meetings
+    return meetings + rota.unplaced

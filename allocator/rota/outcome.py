@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from allocator.model.base import Frozen
-from allocator.model.rota_result import InfeasibleReason, Rota, RotaCheck, RuleScore
+from allocator.model.rota_result import (
+    InfeasibleReason,
+    Meeting,
+    MeetingChange,
+    Rota,
+    RotaCheck,
+    RotaPromises,
+    RuleScore,
+)
 from allocator.rota.data import plural
 from allocator.solve import SolveResult, Status
 
@@ -37,6 +45,26 @@ class RotaOutcome(Frozen):
     components: tuple[ComponentResult, ...] = ()
     reasons: tuple[InfeasibleReason, ...] = ()
     check: RotaCheck | None = None
+    promises: RotaPromises | None = None
+    """What this year's published rota asked of the re-plan (None: a first plan)."""
+    changes: tuple[MeetingChange, ...] = ()
+    """Published meetings from today on that moved or were cancelled, each with its reason."""
+    cancelled: tuple[Meeting, ...] = ()
+    """The cancelled meetings as published, SEQUENCE raised (for calendars)."""
+
+    def promises_line(self) -> str | None:
+        """How the published rota fared, in one line (None without one)."""
+        if self.promises is None:
+            return None
+        p = self.promises
+        moved = sum(c.after is not None for c in self.changes)
+        gone = sum(c.after is None for c in self.changes)
+        earlier = sum(c.kind == "earlier" for c in self.changes)
+        return (
+            f"published rota from {p.today.isoformat()}: {plural(p.published, 'meeting')}, "
+            f"{p.published - moved - gone} kept where they were, {moved} moved "
+            f"({earlier} earlier), {gone} cancelled; {len(p.held)} before today left as they were"
+        )
 
     @property
     def proven_optimal(self) -> bool:

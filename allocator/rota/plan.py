@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date
 
 from allocator.model import Problem, Scenario, ScenarioError
 from allocator.model.rota_result import (
     InfeasibleReason,
     Meeting,
+    MeetingChange,
     OpenMeeting,
     Rota,
     RuleScore,
@@ -30,6 +31,12 @@ from allocator.rota.data import component_label, components, districts_of, meeti
 from allocator.rota.explain import explain_rota, precheck
 from allocator.rota.model import build_rota_model, decode
 from allocator.rota.outcome import ComponentResult, RotaOutcome
+from allocator.rota.promises import (
+    cancelled_meetings,
+    changes_between,
+    promises_of,
+    with_sequences,
+)
 from allocator.solve import ProgressEvent, SolveParams, Status, solve
 
 RotaProgress = Callable[[str, ProgressEvent], None]
@@ -42,13 +49,34 @@ def plan_rota(
     previous: Rota | None = None,
     district: str | None = None,
     progress: RotaProgress | None = None,
+    *,
+    published: Rota | None = None,
+    today: date | None = None,
+    free_from: date | None = None,
+    free_groups: Collection[str] = (),
 ) -> RotaOutcome:
     """Plan the year's rota for the county (or for the groups linked to `district`), proven optimal
-    where time allows; with no rota, the reasons in users' words."""
+    where time allows; with no rota, the reasons in users' words.
+
+    `previous` is last year's rota (its weekdays and weeks are kept where they cost little). With this
+    year's `published` rota, its meetings are promises (`allocator.rota.promises`): those before
+    `today` never move, and those from `today` on stay unless freed (`free_from`, `free_groups`) or no
+    longer possible; each meeting that moves says why.
+    """
     params = params or SolveParams()
     start = time.perf_counter()
     parts = components(scenario, district)
     planned = [g for part in parts for g in part]
+    promises = None
+    if published is not None:
+        promises = promises_of(
+            scenario,
+            published,
+            today or min(t.first_day for t in scenario.terms),
+            free_from=free_from,
+            free_groups=free_groups,
+            groups=planned,
+        )
     districts = districts_of(scenario, planned)
     reasons = precheck(scenario, planned)
     if reasons:
@@ -65,7 +93,7 @@ def plan_rota(
     for index, part in enumerate(parts):
         left = params.time_limit - (time.perf_counter() - start)
         share = left * len(part) / sum(len(p) for p in parts[index:])
-        rota, levels = build_rota_model(scenario, part, previous)
+        rota, levels = build_rota_model(scenario, part, previous, promises=promises)
         label = component_label(scenario, part)
         emit = None if progress is None else (lambda e, _l=label: progress(_l, e))
         result, solution = solve(
@@ -111,6 +139,12 @@ def plan_rota(
             wall_time=time.perf_counter() - start,
         )
     rota_found = Rota(meetings=tuple(sorted(meetings, key=meeting_order)))
+    changes: list[MeetingChange] = []
+    cancelled: list[Meeting] = []
+    if promises is not None and published is not None:
+        changes = changes_between(promises, rota_found)
+        rota_found = with_sequences(rota_found, published)
+        cancelled = cancelled_meetings(changes, published)
     optimal = all(s == Status.OPTIMAL for s in statuses)
     return RotaOutcome(
         rota=rota_found,
@@ -123,7 +157,18 @@ def plan_rota(
             RuleScore(name=n, weight=w, violation=v, penalty=p) for n, (w, v, p) in scores.items()
         ),
         components=tuple(results),
-        check=check_rota(scenario, rota_found, previous, planned),
+        check=check_rota(
+            scenario,
+            rota_found,
+            previous,
+            planned,
+            published=published,
+            today=None if promises is None else promises.today,
+            changes=changes,
+        ),
+        promises=promises,
+        changes=tuple(changes),
+        cancelled=tuple(cancelled),
     )
 
 

@@ -34,6 +34,7 @@ QUIET = RotaSettings(
     edge_week=0,
     case_balance=0,
     stability=0,
+    moved_meeting=0,
     referrals_per_1000_pupils=4.0,
 )
 """Every soft rule switched off, so a test can switch on just the one it is about."""

@@ -155,9 +155,10 @@ def test_solver_and_checker_agree_at_non_zero_planning_penalties(engine: str) ->
 
 
 def test_solver_and_checker_agree_at_non_zero_rebalance_penalties() -> None:
-    # `a` has room for one case at a time; C1 is planned from week 0 for 3 weeks. An urgent LAC case
-    # (weight 1 + 3 + 3) must start at once, so C1 moves to week 3: one change, a shift of 3 weeks.
-    s = county([teacher("a", minutes=100)], [case("C1", weeks=3)])
+    # `a` has room for one case at a time; C1 is planned from week 0 for the whole year (11 weeks). An
+    # urgent LAC case (weight 1 + 3 + 3) can start in the year only at C1's expense: C2 takes weeks
+    # 0-2 and C1 moves to week 3: one broken promise, one change, a shift of 3 weeks.
+    s = county([teacher("a", minutes=100)], [case("C1", weeks=11)])
     before = plan_caseload(s, FAST)
     assert before.solver_values()["waiting"] == 0
     after = rebalance(s, before.plan, [case("C2", weeks=3, lac=True, priority=1)], FAST)
@@ -166,6 +167,7 @@ def test_solver_and_checker_agree_at_non_zero_rebalance_penalties() -> None:
     check = full.check
     checked = {
         "not_started": check.not_started,
+        "broken_promises": check.broken_promises,
         "waiting": check.waiting,
         "travel": check.travel,
         "neighbour": check.neighbour,
@@ -176,14 +178,18 @@ def test_solver_and_checker_agree_at_non_zero_rebalance_penalties() -> None:
     assert full.solver_values() == checked
     assert checked == {
         "not_started": 0,
+        "broken_promises": 1,
         "waiting": 1 * 3,  # C1 (weight 1) waits 3 weeks, C2 none
-        "travel": 20 * 3 * 2,
+        "travel": 20 * (3 + 11),  # 20 minutes a week there and back
         "neighbour": 0,
-        "balance": -(-1000 * 80 * 6 // (100 * 11)),  # 6 weeks of 80 minutes of 11 x 100
+        "balance": -(-1000 * 80 * 11 // (100 * 11)),  # every week of the year at 80 of 100
         "changes": 1,
         "start_shift": 3,
     }
-    assert after.moved == 1
+    assert (after.moved, after.broken, after.proven_minimal) == (1, 1, True)
+    (change,) = [c for c in after.changes if c.case_id == "C1"]
+    assert change.kind == "broken" and change.needed_by == "C2"
+    assert "needed by C2 (urgent)" in change.reason
 
 
 def test_a_full_team_says_until_when_and_how_many_minutes_would_start_it() -> None:
@@ -217,9 +223,10 @@ def test_no_specialist_says_so_and_what_would_help() -> None:
 
 
 def test_one_district_plans_its_team_and_cases_only() -> None:
+    # S2 is a hearing case: it stays with the county pool's plan, not the district team's.
     outcome = plan_caseload(busy_county(), FAST, district="Southfield")
-    assert sorted(outcome.plan.case_ids()) == ["S1", "S2", "S3", "S4"]
-    assert {a.team for a in outcome.plan.assignments} <= {"Southfield", "HI"}
+    assert sorted(outcome.plan.case_ids()) == ["S1", "S3", "S4"]
+    assert {a.team for a in outcome.plan.assignments} == {"Southfield"}
 
 
 def test_more_capacity_starts_more_cases() -> None:

@@ -76,35 +76,40 @@ def test_a_new_agreement_in_one_team_leaves_the_others_alone() -> None:
     )
 
 
-def test_an_urgent_case_moves_the_fewest_planned_cases_with_a_reason() -> None:
+def test_an_urgent_case_that_can_still_start_in_the_year_breaks_no_promise() -> None:
     s, plan = planned_county()
     urgent = case("N1", weeks=3, agreed=monday(2), lac=True, priority=1)
     result = rebalance(s, plan, [urgent], FAST)
     assert result.outcome.check.ok, result.outcome.check.breaches
     assert result.proven_minimal
-    assert result.outcome.check.changes == result.moved
-    started = result.plan.assignment_of("N1")
-    assert started is not None and started.start == monday(2)
-    for change in result.changes:
-        assert change.reason
+    assert result.broken == result.outcome.check.broken_promises == 0
+    assert result.plan.assignment_of("N1") is not None
+    assert all(c.kind in ("new", "earlier") and c.reason for c in result.changes)
 
 
-def test_the_change_count_is_the_least_a_brute_force_finds() -> None:
-    # One teacher with room for one case at a time, two cases planned back to back, and an urgent
-    # LAC case agreed now: every plan best on the four levels moves at least what the rebalance moves.
-    s = county([teacher("a", minutes=100)], [case("C0"), case("C1", agreed=monday(1))])
+def test_the_broken_promises_are_the_least_a_brute_force_finds() -> None:
+    # One teacher with room for one case at a time and the year filled by two planned cases: an
+    # urgent LAC case starts in the year only if a promise breaks. Among placements that start the
+    # most priority weight, none breaks fewer promises than the rebalance.
+    s = county(
+        [teacher("a", minutes=100)],
+        [case("C0", weeks=5), case("C1", weeks=6, agreed=monday(1))],
+    )
     plan = plan_caseload(s, FAST).plan
     urgent = case("N1", weeks=2, lac=True, priority=1)
     result = rebalance(s, plan, [urgent], FAST)
-    assert result.proven_minimal and result.moved >= 1
-    assert result.moved == least_changes(s, plan, urgent)
+    assert result.proven_minimal and result.broken >= 1
+    assert result.plan.assignment_of("N1") is not None
+    assert result.broken == least_broken(s, plan, urgent)
+    assert all(c.needed_by == "N1" for c in result.changes if c.kind == "broken")
     # A proof budget (used only where the time limit left the count unproven) changes nothing here.
     budget = rebalance(s, plan, [urgent], FAST, proof_seconds=5.0)
-    assert budget.proven_minimal and budget.moved == result.moved
+    assert budget.proven_minimal and budget.broken == result.broken
 
 
-def least_changes(s: Scenario, plan: CaseloadPlan, new: object) -> int:
-    """Brute force: among placements best on the four levels, the fewest planned cases moved."""
+def least_broken(s: Scenario, plan: CaseloadPlan, new: object) -> int:
+    """Brute force: among placements that start the most priority weight, the fewest planned cases
+    started later, by someone else, or not at all."""
     full = s.model_copy(update={"agreements": (*s.agreements, new)})
     inst = build_instance(full, current_plan=plan_rows(plan))
     (northdown,) = [p for p in inst.components() if "Northdown" in p.teams]
@@ -117,14 +122,16 @@ def least_changes(s: Scenario, plan: CaseloadPlan, new: object) -> int:
         placements = {c: p for c, p in combo if p is not None}
         if placement_errors(northdown, placements):
             continue
-        changed = sum(
-            1
-            for c, data in enumerate(northdown.cases)
-            if data.planned is not None and placements.get(c) != data.planned
-        )
-        scored.append((evaluate(northdown, placements).levels, changed))
-    best = min(levels for levels, _ in scored)
-    return min(changed for levels, changed in scored if levels == best)
+        broken = 0
+        for c, data in enumerate(northdown.cases):
+            promise, now = data.planned, placements.get(c)
+            if promise is None:
+                continue
+            kept = now is not None and now.person == promise.person and now.start <= promise.start
+            broken += not kept
+        scored.append((evaluate(northdown, placements).not_started, broken))
+    best = min(first for first, _ in scored)
+    return min(broken for first, broken in scored if first == best)
 
 
 def test_running_support_stays_put_even_when_moving_it_would_help() -> None:
@@ -205,10 +212,13 @@ def test_lift_rebalance_writes_changes(tmp_path: Path) -> None:
     )
     out = tmp_path / "out"
     args = ["--scenario", str(folder), "--plan", str(tmp_path / "plan" / "assignments.csv")]
+    args += ["--today", monday(1).strftime("%d/%m/%Y")]  # either form of date is taken
     result = CliRunner().invoke(rebalance_app, [*args, "--new", str(new), "--out", str(out)])
     assert result.exit_code == 0, result.output
     changes = (out / "changes.csv").read_text().splitlines()
-    assert changes[0] == "case_id,before_person,after_person,before_start,after_start,reason"
+    assert changes[0] == (
+        "case_id,before_person,after_person,before_start,after_start,kind,needed_by,reason"
+    )
     assert changes[1].startswith("N1,,s,")
     same = CliRunner().invoke(
         rebalance_app, [*args, "--out", str(tmp_path / "same"), "--prove-for", "2"]
@@ -386,3 +396,30 @@ def test_lift_assign_stops_support_without_consent_on_today(tmp_path: Path) -> N
     assert "C1,consent withdrawn: its planned support with b from" in unassigned
     bad = CliRunner().invoke(assign_app, [*args, "--today", "17/09/2025"])
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+
+
+def test_lift_rebalance_takes_today_from_the_clock_moved_into_the_year(tmp_path: Path) -> None:
+    s, _ = planned_county()
+    folder = tmp_path / "scenario"
+    write_scenario(s, folder)
+    plan = plan_caseload(s, FAST)
+    write_caseload(plan.plan, plan.load, tmp_path / "plan")
+    args = ["--scenario", str(folder), "--plan", str(tmp_path / "plan" / "assignments.csv")]
+    result = CliRunner().invoke(rebalance_app, [*args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    # The test year is 2025-26: the real date is after it, so the year's last day is taken, said so.
+    assert "is after the scenario's year: taking its last day" in result.output
+    bad = CliRunner().invoke(rebalance_app, [*args, "--today", "31/02/2026"])
+    words = " ".join(bad.output.replace("│", " ").split())
+    assert bad.exit_code == 2 and "YYYY-MM-DD or DD/MM/YYYY" in words
+
+
+def test_a_district_rebalance_plans_and_reports_only_its_own_team() -> None:
+    s, plan = planned_county()
+    mine = case("N1", urn=SOUTH_PRIMARY, weeks=2)
+    result = rebalance(s, plan, [mine], FAST, district="Southfield")
+    assert result.outcome.check.ok, result.outcome.check.breaches
+    assert set(result.plan.case_ids()) == {"N1"}  # the county's Northdown cases are not listed
+    assert {c.case_id for c in result.changes} == {"N1"}
+    with pytest.raises(ScenarioError, match="a case of Southfield's team"):
+        rebalance(s, plan, [case("N2", weeks=2)], FAST, district="Southfield")

@@ -34,7 +34,16 @@ from allocator.instances.caseload import CaseloadInstance, Option, Placement
 from allocator.model import CaseloadSettings, Scenario, TravelTime
 from allocator.model.caseload_result import CaseloadCheck
 from allocator.solve import LinearExpr, solve
-from tests.builders.caseload import FAST, NORTH_PRIMARY, case, county, monday, plan_row, teacher
+from tests.builders.caseload import (
+    FAST,
+    NORTH_PRIMARY,
+    case,
+    county,
+    friday,
+    monday,
+    plan_row,
+    teacher,
+)
 
 FORMS = sorted(FORMULATIONS)
 HardRule = Callable[[CaseloadModel], None]
@@ -320,6 +329,17 @@ def rebalance_county(extra: Sequence[object] = ()) -> Scenario:
     )  # type: ignore[arg-type]
 
 
+def long_promise() -> Scenario:
+    """C1 planned with `a` for the whole year; an urgent LAC case C2 for `a` can start in the year
+    only if C1's promise is broken."""
+    rows = [plan_row("C1", "a", monday(0), friday(10), "planned")]
+    return county(
+        [teacher("a", minutes=100), teacher("b", minutes=100, specialisms="B&L")],
+        [case("C1", weeks=11), case("C2", weeks=3, lac=True, priority=1)],
+        current_plan=rows,
+    )  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("form", FORMS)
 def test_changes_no_penalty(form: str) -> None:
     values, placements = planned(rebalance_county([case("C2", need="B&L")]), form, rebalance=True)
@@ -328,12 +348,25 @@ def test_changes_no_penalty(form: str) -> None:
 
 @pytest.mark.parametrize("form", FORMS)
 def test_changes_penalty(form: str) -> None:
-    # An urgent LAC case for `a` must start now: the planned C1 moves (after it, in week 3).
-    values, placements = planned(
-        rebalance_county([case("C2", weeks=3, lac=True, priority=1)]), form, rebalance=True
-    )
+    # The urgent LAC case takes `a` from week 0: the planned C1 moves (after it, in week 3).
+    values, placements = planned(long_promise(), form, rebalance=True)
     assert placements[1] == Placement(0, 0)
     assert values["changes"] == 1
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_broken_promises_no_penalty(form: str) -> None:
+    # A routine case that fits in `b`'s spare time breaks no promise.
+    values, placements = planned(rebalance_county([case("C2", need="B&L")]), form, rebalance=True)
+    assert values["broken_promises"] == 0 and placements[0] == Placement(0, 0)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_broken_promises_penalty(form: str) -> None:
+    # Starting the urgent LAC case in the year breaks C1's promise (week 0 with `a`), and only it.
+    values, placements = planned(long_promise(), form, rebalance=True)
+    assert placements[1] == Placement(0, 0) and placements[0].start > 0
+    assert values["broken_promises"] == 1
 
 
 @pytest.mark.parametrize("form", FORMS)
@@ -344,9 +377,7 @@ def test_start_shift_no_penalty(form: str) -> None:
 
 @pytest.mark.parametrize("form", FORMS)
 def test_start_shift_penalty(form: str) -> None:
-    values, placements = planned(
-        rebalance_county([case("C2", weeks=3, lac=True, priority=1)]), form, rebalance=True
-    )
+    values, placements = planned(long_promise(), form, rebalance=True)
     assert placements[0] == Placement(0, 3)
     assert values["start_shift"] == 3
 
@@ -383,7 +414,12 @@ def test_the_registry_is_complete_on_import_and_orders_the_levels() -> None:
         "travel",
         "balance",
     ]
-    assert [name for name, _ in levels_of("caseload", rebalance=True)][4:] == [
+    assert [name for name, _ in levels_of("caseload", rebalance=True)] == [
+        "not_started",
+        "broken_promises",
+        "waiting",
+        "travel",
+        "balance",
         "changes",
         "start_shift",
     ]
@@ -392,5 +428,5 @@ def test_the_registry_is_complete_on_import_and_orders_the_levels() -> None:
 def test_each_objective_has_one_name_from_the_rule_to_the_checker() -> None:
     soft = [info.name for info in constraints_of("caseload", "soft")]
     planning = [f.name for f in fields(Objectives)]
-    assert soft == [*planning, "changes", "start_shift"]
+    assert soft == [planning[0], "broken_promises", *planning[1:], "changes", "start_shift"]
     assert set(soft) <= set(CaseloadCheck.model_fields)

@@ -15,8 +15,9 @@ from ortools.sat.python import cp_model
 from allocator.constraints import constraints_of
 from allocator.constraints.rota import RotaModel
 from allocator.model import Closure, RotaSettings, Scenario, Unavailability
-from allocator.model.rota_result import Meeting, Rota
+from allocator.model.rota_result import Meeting, Rota, RotaPromises
 from allocator.rota.check import check_rota
+from allocator.rota.promises import changes_between, promises_of
 from tests.builders.rota import QUIET, at_weeks, group, scenario, school, slot, terms_of
 
 HARD = [c.name for c in constraints_of("rota") if c.kind == "hard"]
@@ -31,12 +32,13 @@ def solve_with(
     rules: Sequence[str],
     fixed: Sequence[Meeting] | None = None,
     previous: Rota | None = None,
+    promises: RotaPromises | None = None,
 ) -> tuple[str, dict[str, int], RotaModel, cp_model.CpSolver]:
     """Build the model with only `rules`, fix the meetings if given, minimise the soft rules' sum.
 
     Returns the status name and each soft rule's violation.
     """
-    rota = RotaModel(s, previous=previous.usual_patterns() if previous else None)
+    rota = RotaModel(s, previous=previous.usual_patterns() if previous else None, promises=promises)
     penalties = []
     for info in _rules(rules):
         if info.kind == "hard":
@@ -78,9 +80,16 @@ def only(**weights: int) -> RotaSettings:
 
 
 def _checked(
-    s: Scenario, meetings: Sequence[Meeting], previous: Rota | None = None
+    s: Scenario,
+    meetings: Sequence[Meeting],
+    previous: Rota | None = None,
+    promises: RotaPromises | None = None,
 ) -> dict[str, int]:
-    check = check_rota(s, Rota(meetings=tuple(meetings)), previous)
+    rota = Rota(meetings=tuple(meetings))
+    published = None if promises is None else _published(promises)
+    changes = () if promises is None else changes_between(promises, rota)
+    today = None if promises is None else promises.today
+    check = check_rota(s, rota, previous, published=published, today=today, changes=changes)
     assert check.ok, check.breaches
     return {score.name: score.violation for score in check.scores}
 
@@ -90,10 +99,17 @@ def _checked(
 # ---------------------------------------------------------------------------------------------
 
 
-def _refused_only_by(s: Scenario, rule: str, meetings: Sequence[Meeting]) -> None:
+def _refused_only_by(
+    s: Scenario, rule: str, meetings: Sequence[Meeting], promises: RotaPromises | None = None
+) -> None:
     others = [name for name in HARD if name != rule]
-    assert solve_with(s, others, meetings)[0] == "OPTIMAL"
-    assert solve_with(s, HARD, meetings)[0] == "INFEASIBLE"
+    assert solve_with(s, others, meetings, promises=promises)[0] == "OPTIMAL"
+    assert solve_with(s, HARD, meetings, promises=promises)[0] == "INFEASIBLE"
+
+
+def _published(promises: RotaPromises) -> Rota:
+    entries = (*promises.held, *promises.kept, *promises.free, *promises.cancelled)
+    return Rota(meetings=tuple(e.meeting for e in entries))
 
 
 def test_meets_every_half_term_no_penalty() -> None:
@@ -265,16 +281,22 @@ def test_no_double_booking_lets_one_meeting_end_as_the_next_starts() -> None:
 
 
 def _score(
-    s: Scenario, rule: str, meetings: Sequence[Meeting], previous: Rota | None = None
+    s: Scenario,
+    rule: str,
+    meetings: Sequence[Meeting],
+    previous: Rota | None = None,
+    promises: RotaPromises | None = None,
 ) -> int:
-    status, values, _, _ = solve_with(s, [*HARD, rule], meetings, previous)
+    status, values, _, _ = solve_with(s, [*HARD, rule], meetings, previous, promises)
     assert status == "OPTIMAL"
-    assert values[rule] == _checked(s, meetings, previous)[rule]
+    assert values[rule] == _checked(s, meetings, previous, promises)[rule]
     return values[rule]
 
 
-def _best(s: Scenario, rule: str, previous: Rota | None = None) -> int:
-    status, values, _, _ = solve_with(s, [*HARD, rule], previous=previous)
+def _best(
+    s: Scenario, rule: str, previous: Rota | None = None, promises: RotaPromises | None = None
+) -> int:
+    status, values, _, _ = solve_with(s, [*HARD, rule], previous=previous, promises=promises)
     assert status == "OPTIMAL"
     return values[rule]
 
@@ -372,6 +394,50 @@ def test_stability_penalty() -> None:
     assert _score(s, "stability", moved_week, before) == 1
     moved_day = at_weeks(s, "G1", [2] * 6, "B") + at_weeks(s, "G2", [2] * 6)
     assert _score(s, "stability", moved_day, before) == 2
+
+
+def _promised(s: Scenario, weeks: Sequence[int], **options: object) -> RotaPromises:
+    """Promises of a published rota of group G at `weeks`, today the year's first day."""
+    published = Rota(meetings=tuple(at_weeks(s, "G", weeks)))
+    return promises_of(s, published, date(2025, 9, 1), **options)  # type: ignore[arg-type]
+
+
+def test_keeps_promises_no_penalty() -> None:
+    s = one_group(QUIET)
+    promises = _promised(s, [2, 3, 1, 2, 3, 1])
+    status, _, rota, solver = solve_with(s, HARD, promises=promises)
+    assert status == "OPTIMAL"
+    chosen = {c.option.date for c in rota.all_choices() if solver.boolean_value(c.var)}
+    assert chosen == {m.date for m in _published(promises).meetings}
+
+
+def test_keeps_promises_penalty() -> None:
+    s = one_group(QUIET)
+    promises = _promised(s, [2] * 6)
+    _refused_only_by(s, "keeps_promises", at_weeks(s, "G", [2] * 5 + [3]), promises)
+
+
+def test_keeps_promises_never_moves_a_meeting_that_happened() -> None:
+    s = one_group(QUIET)
+    published = Rota(meetings=tuple(at_weeks(s, "G", [2] * 6)))
+    promises = promises_of(s, published, date(2025, 12, 1), free_from=date(2025, 9, 1))
+    assert len(promises.held) == 3 and len(promises.free) == 3
+    _refused_only_by(s, "keeps_promises", at_weeks(s, "G", [3] + [2] * 5), promises)
+
+
+def test_moved_meetings_no_penalty() -> None:
+    s = one_group(only(moved_meeting=1))
+    promises = _promised(s, [2] * 6, free_from=date(2025, 9, 1))
+    assert len(promises.free) == 6
+    assert _score(s, "moved_meetings", at_weeks(s, "G", [2] * 6), promises=promises) == 0
+    assert _best(s, "moved_meetings", promises=promises) == 0
+
+
+def test_moved_meetings_penalty() -> None:
+    s = one_group(only(moved_meeting=1))
+    promises = _promised(s, [2] * 6, free_from=date(2025, 9, 1))
+    moved = at_weeks(s, "G", [1, 2, 2, 3, 2, 2])
+    assert _score(s, "moved_meetings", moved, promises=promises) == 2
 
 
 # ---------------------------------------------------------------------------------------------

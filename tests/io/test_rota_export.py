@@ -14,7 +14,6 @@ from openpyxl import load_workbook
 
 from allocator.io.rota_export import (
     LONDON,
-    person_address,
     read_rota_csv,
     slug,
     write_rota_csv,
@@ -41,7 +40,9 @@ def test_rota_csv_reads_back_to_the_same_rota(
     s, rota = planned
     path = write_rota_csv(rota, tmp_path / "rota.csv")
     header = path.read_text().splitlines()[0]
-    assert header == "district,group,half_term,date,weekday,start,end,venue,attendees,slot,week"
+    assert header == (
+        "district,group,half_term,date,weekday,start,end,venue,attendees,slot,week,sequence"
+    )
     assert read_rota_csv(path) == rota
     assert read_rota_csv(path, s) == rota
 
@@ -121,32 +122,46 @@ def _events(path: Path) -> set[tuple[object, ...]]:
     return found
 
 
-def _rows(rota: Rota, district: str) -> set[tuple[object, ...]]:
+def _rows(rota: Rota, district: str, s: Scenario) -> set[tuple[object, ...]]:
+    emails = {p.person_id: p.email for p in s.people if p.email}
     return {
         (
             datetime.combine(m.date, m.start),
             datetime.combine(m.date, m.end),
             m.venue,
             m.group,
-            frozenset(person_address(p) for p in m.attendees),
+            frozenset(f"mailto:{emails[p]}" for p in m.attendees if p in emails),
         )
         for m in rota.in_district(district)
     }
+
+
+def _with_emails(s: Scenario, **emails: str) -> Scenario:
+    people = tuple(p.model_copy(update={"email": emails.get(p.person_id)}) for p in s.people)
+    return s.model_copy(update={"people": people})
 
 
 def test_ics_events_carry_venue_attendees_and_schools(
     tmp_path: Path, planned: tuple[Scenario, Rota]
 ) -> None:
     s, rota = planned
+    attending = rota.in_district("Thanet")[0].attendees
+    s = _with_emails(s, **{attending[0]: "ep.shared@example.org"})
     write_rota_outputs(rota, tmp_path, s)
     calendar = Calendar.from_ical((tmp_path / "rota-thanet.ics").read_bytes())
     events = list(calendar.walk("VEVENT"))
     assert len(events) == 3 * 6
     first = events[0]
     assert re.search(r"\nSchools: School 100[123]\n", str(first.get("description")))
-    assert {str(a.params["CN"]) for a in first.get("attendee")} == {"Ep Shared", "Om Thanet"}
+    assert "Attendees: Ep Shared; Om Thanet" in str(first.get("description"))
+    # Only a person with an e-mail address is invited; nobody gets a made-up address.
+    (invited,) = [first.get("attendee")]
+    assert (str(invited), str(invited.params["CN"])) == (
+        "mailto:ep.shared@example.org",
+        "Ep Shared",
+    )
     assert calendar.walk("VTIMEZONE"), "the calendar carries its time zone"
-    assert _events(tmp_path / "rota-thanet.ics") == _rows(rota, "Thanet")
+    assert _events(tmp_path / "rota-thanet.ics") == _rows(rota, "Thanet", s)
 
 
 @settings(
@@ -163,7 +178,7 @@ def test_ics_calendars_parse_back_and_match_rota_csv(s: Scenario) -> None:
         from_csv = read_rota_csv(out / "rota.csv", s)
         assert from_csv == outcome.rota
         for district in from_csv.districts:
-            assert _events(out / f"rota-{slug(district)}.ics") == _rows(from_csv, district)
+            assert _events(out / f"rota-{slug(district)}.ics") == _rows(from_csv, district, s)
         assert sorted(p.name for p in out.glob("*.ics")) == sorted(
             f"rota-{slug(d)}.ics" for d in from_csv.districts
         )

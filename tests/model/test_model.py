@@ -21,6 +21,7 @@ from allocator.model import (
     meeting_days,
     term_days,
 )
+from tests.builders.folders import make_tiny_scenario
 
 
 def test_bank_holidays_keep_weekdays_only() -> None:
@@ -147,3 +148,11 @@ def test_meeting_days_are_term_weekdays_minus_holidays_and_closures(
     assert all(d.weekday() < 5 and d not in holidays for d in days)
     assert not {c.date for c in closures} & set(days)
     assert days == sorted(days)
+
+
+def test_a_copy_with_new_fields_forgets_lookups_cached_from_the_old_ones() -> None:
+    s = make_tiny_scenario()
+    assert len(s.person_by_id) == len(s.people) > 1
+    fewer = s.model_copy(update={"people": s.people[:1]})
+    assert list(fewer.person_by_id) == [s.people[0].person_id]
+    assert len(s.person_by_id) == len(s.people)

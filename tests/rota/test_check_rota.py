@@ -86,6 +86,7 @@ def test_a_clean_rota_breaks_nothing_and_scores_as_worked_by_hand() -> None:
         "edge_weeks": 0 + 6,
         "case_balance": 6 * 2,
         "stability": 0,
+        "moved_meetings": 0,
     }
     assert {x.name: x.violation for x in check.scores} == worked
     weights = {"even_spacing": 2, "short_gaps": 20, "same_position": 3, "edge_weeks": 5}
@@ -271,6 +272,7 @@ QUIET_ROTA = {
     "edge_week": 0,
     "case_balance": 0,
     "stability": 0,
+    "moved_meeting": 0,
 }
 SETTING_OF = {
     "even_spacing": "spacing",
@@ -317,4 +319,5 @@ def test_solver_and_checker_agree_with_every_penalty_on() -> None:
     # Worked by enumerating the 3^6 week choices the leave allows: weeks 1, 1, 3, 2, 2, 3 cost
     # spacing 4 x 2, short gaps 4 x 20, position 3 x 3, edges 4 x 5, cases 24 x 1, stability 1 x 4.
     assert outcome.objective == outcome.check.total == 145
-    assert all(x.penalty > 0 for x in outcome.check.scores)
+    # Every rule but moved_meetings, which needs this year's published rota (the tests below).
+    assert all(x.penalty > 0 for x in outcome.check.scores if x.name != "moved_meetings")

@@ -59,6 +59,8 @@ REBALANCE_SHARES = (0.15, 0.25, 0.35, 0.05, 0.05, 0.1, 0.05)
 """How a rebalance's time is shared between its levels: cases started, broken promises, waiting,
 travel, balance, changes, start shift (a proof by descent, if asked for, comes after the broken
 promises, with its own time)."""
+REBALANCE_POLICIES = ("promises", "reoptimise", "insert")
+"""How a rebalance treats the current plan: keep its promises (the product), or the baselines."""
 MIN_LEVEL_SECONDS = 0.2
 """Each level gets at least this long: the solver needs it to take in the model and the warm start."""
 LP_BOUND_SHARE = 0.1
@@ -221,13 +223,16 @@ def _solve_part(
     keep: Mapping[int, Placement] | None = None,
     rebalance: bool = False,
     proof_seconds: float = 0.0,
+    policy: str = "promises",
 ) -> tuple[dict[int, Placement], tuple[SolveResult, ...], dict[str, int]]:
     """Solve one part: the four planning levels, or on a rebalance its seven (`_rebalance_part`).
 
     Returns the placements, one result per level, and every penalty's value in the final solution.
     """
     if rebalance:
-        return _rebalance_part(part, formulation, params, seconds, progress, keep, proof_seconds)
+        return _rebalance_part(
+            part, formulation, params, seconds, progress, keep, proof_seconds, policy
+        )
     warm = compact_starts(part, priority_greedy(part, keep))
     model, levels = build_caseload_model(part, formulation)
     best, results = _solve_levels(
@@ -248,6 +253,7 @@ def _rebalance_part(
     progress: ProgressFn | None,
     keep: Mapping[int, Placement] | None,
     proof_seconds: float,
+    policy: str = "promises",
 ) -> tuple[dict[int, Placement], tuple[SolveResult, ...], dict[str, int]]:
     """A rebalance of one part: start the most priority weight, then break the fewest promises (a
     planned case starting later or with someone else), then waits, travel, balance, and last move
@@ -256,17 +262,29 @@ def _rebalance_part(
     The warm start is the current plan with the new cases fitted around it, which breaks no promise.
     If the fewest broken promises is not proven in its time, up to `proof_seconds` more go to proving
     it (or finding fewer) by descent.
+
+    The baselines of docs/benchmarks.md are other `policy`s: `reoptimise` (the levels without the
+    promises: what a rebalance did before promises were kept) and `insert` (the new cases fitted
+    around the current plan by priority, first come first served, with no solve).
     """
+    if policy not in REBALANCE_POLICIES:
+        raise ValueError(f"policy {policy!r}: expected one of {', '.join(REBALANCE_POLICIES)}")
     began = time.perf_counter()
     warm = priority_greedy(part, keep)
+    if policy == "insert":
+        return warm, (), {}
     model, levels = build_caseload_model(part, formulation, rebalance=True)
+    shares = list(REBALANCE_SHARES)
+    if policy == "reoptimise":
+        drop = [level.name for level in levels].index("broken_promises")
+        levels, shares = levels[:drop] + levels[drop + 1 :], shares[:drop] + shares[drop + 1 :]
     names = [level.name for level in levels]
-    split = names.index("broken_promises") + 1
-    first_share = sum(REBALANCE_SHARES[:split]) / sum(REBALANCE_SHARES)
+    split = names.index("broken_promises") + 1 if "broken_promises" in names else 1
+    first_share = sum(shares[:split]) / sum(shares)
     best, results = _solve_levels(
         model,
         levels[:split],
-        REBALANCE_SHARES[:split],
+        shares[:split],
         params,
         seconds * first_share,
         progress,
@@ -279,7 +297,7 @@ def _rebalance_part(
         return warm, tuple(results), {}
     proved = 0.0
     promises = levels[split - 1]
-    if proof_seconds > 0 and results[-1].status != Status.OPTIMAL:
+    if policy == "promises" and proof_seconds > 0 and results[-1].status != Status.OPTIMAL:
         proof, best = descend(
             model.model,
             promises,
@@ -292,7 +310,7 @@ def _rebalance_part(
     later, more = _solve_levels(
         model,
         levels[split:],
-        REBALANCE_SHARES[split:],
+        shares[split:],
         params,
         max(MIN_LEVEL_SECONDS, seconds + proved - (time.perf_counter() - began)),
         progress,
@@ -347,6 +365,7 @@ def solve_parts(
     keep: Mapping[int, Placement] | None = None,
     rebalance: bool = False,
     proof_seconds: float = 0.0,
+    policy: str = "promises",
 ) -> tuple[dict[int, Placement], list[PartSolve]]:
     """Solve each part in turn, sharing the time by size (time a part leaves unused passes on)."""
     start = time.perf_counter()
@@ -382,6 +401,7 @@ def solve_parts(
                 keep=part_keep,
                 rebalance=rebalance,
                 proof_seconds=proof_seconds,
+                policy=policy,
             )
         errors = placement_errors(part, local)
         if errors:

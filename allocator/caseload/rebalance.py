@@ -88,6 +88,7 @@ def rebalance(
     progress: ProgressFn | None = None,
     proof_seconds: float = 0.0,
     district: str | None = None,
+    policy: str = "promises",
 ) -> RebalanceOutcome:
     """Fit new agreements into the current plan, keeping its promises and never moving running support.
 
@@ -99,6 +100,7 @@ def rebalance(
     `proof_seconds` (per part the new agreements touch) may be added to prove the fewest broken
     promises, or find fewer, where the time limit left it unproven. With `district`, only that
     district team's cases are rebalanced and reported (`district_team`); new agreements must be its.
+    `policy` other than `promises` runs a baseline (`allocator.caseload.plan.REBALANCE_POLICIES`).
     """
     started = time.perf_counter()
     params = params or SolveParams()
@@ -174,6 +176,7 @@ def rebalance(
         keep=keep,
         rebalance=True,
         proof_seconds=proof_seconds,
+        policy=policy,
     )
     placements.update(solved)
     outcome = make_outcome(

@@ -55,7 +55,7 @@ def test_every_unit_succeeds(smoke: tuple[subprocess.CompletedProcess[str], Path
 
 
 def test_every_job_has_rows(rows: list[dict[str, str]]) -> None:
-    assert {r["job"] for r in rows} == {"staffing", "gap", "rota", "caseload"}
+    assert {r["job"] for r in rows} == {"staffing", "gap", "rota", "caseload", "rebalance"}
     assert all(r["engine"] and r["wall_s"] and r["peak_mib"] and r["load_1m"] for r in rows)
 
 
@@ -72,6 +72,13 @@ def test_gap_beside_highs_and_greedy(rows: list[dict[str, str]]) -> None:
         (name, engine) for name in ("gap1-1", "gap1-2") for engine in ("highs", "greedy")
     }
     assert all(r["checked"] == "True" and float(r["gap"]) == 0 for r in gap)
+
+
+def test_rebalance_beside_reoptimising_and_first_come_insertion(rows: list[dict[str, str]]) -> None:
+    rebalance = [r for r in rows if r["job"] == "rebalance"]
+    assert {r["baseline"] for r in rebalance} == {"rebalance reoptimise", "rebalance insert"}
+    assert all(r["checked"] == "True" and r["baseline_checked"] == "True" for r in rebalance)
+    assert all(r["objective"] != "" and r["baseline_objective"] != "" for r in rebalance)
 
 
 def test_scale_rows_hold_ours_beside_each_baseline(rows: list[dict[str, str]]) -> None:

@@ -423,3 +423,18 @@ def test_a_district_rebalance_plans_and_reports_only_its_own_team() -> None:
     assert {c.case_id for c in result.changes} == {"N1"}
     with pytest.raises(ScenarioError, match="a case of Southfield's team"):
         rebalance(s, plan, [case("N2", weeks=2)], FAST, district="Southfield")
+
+
+def test_the_baseline_policies_run_on_the_same_inputs() -> None:
+    s = county(
+        [teacher("a", minutes=100)],
+        [case("C0", weeks=5), case("C1", weeks=6, agreed=monday(1))],
+    )
+    plan = plan_caseload(s, FAST).plan
+    urgent = case("N1", weeks=2, lac=True, priority=1)
+    inserted = rebalance(s, plan, [urgent], FAST, policy="insert")
+    assert inserted.broken == 0 and inserted.plan.assignment_of("N1") is None  # no room left
+    again = rebalance(s, plan, [urgent], FAST, policy="reoptimise")
+    assert again.outcome.check.ok and again.plan.assignment_of("N1") is not None
+    with pytest.raises(ValueError, match="expected one of promises, reoptimise, insert"):
+        rebalance(s, plan, [urgent], FAST, policy="fastest")

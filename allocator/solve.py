@@ -259,6 +259,27 @@ def _solver(params: SolveParams, time_limit: float) -> cp_model.CpSolver:
     return solver
 
 
+class TimeShares:
+    """A time limit shared between parts solved in turn, by size: time a part leaves unused passes on."""
+
+    def __init__(
+        self, time_limit: float, total: int, start: float | None = None, least: float = 0.1
+    ) -> None:
+        self.time_limit = time_limit
+        self.remaining = total
+        """Size of the parts not yet given their time."""
+        self.start = time.perf_counter() if start is None else start
+        self.least = least
+        """The least time a part is given, however little is left."""
+
+    def seconds(self, size: int) -> float:
+        """The next part's time: its share by size of the time left, at least `least`."""
+        left = self.time_limit - (time.perf_counter() - self.start)
+        seconds = max(self.least, left * size / self.remaining)
+        self.remaining -= size
+        return seconds
+
+
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
     """|objective - bound| / max(1, |objective|); None without both."""
     if objective is None or bound is None:

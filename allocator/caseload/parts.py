@@ -8,7 +8,6 @@ sharing a time limit between the parts by size.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 
 from allocator.instances.caseload import CaseloadInstance, Placement
@@ -46,20 +45,3 @@ def globalise(
 def decided_cases(part: CaseloadInstance) -> int:
     """Cases an engine decides: plannable, with at least one feasible start."""
     return sum(1 for c in part.cases if c.plannable and any(o.starts for o in c.options))
-
-
-class TimeShares:
-    """A time limit shared between parts in turn, by size: time a part leaves unused passes on."""
-
-    def __init__(self, time_limit: float, total: int, start: float | None = None) -> None:
-        self.time_limit = time_limit
-        self.remaining = total
-        """Size of the parts not yet given their time."""
-        self.start = time.perf_counter() if start is None else start
-
-    def seconds(self, size: int) -> float:
-        """The next part's time: its share by size of the time left, at least MIN_PART_SECONDS."""
-        left = self.time_limit - (time.perf_counter() - self.start)
-        seconds = max(MIN_PART_SECONDS, left * size / self.remaining)
-        self.remaining -= size
-        return seconds

@@ -22,7 +22,6 @@ from allocator.caseload.data import build_instance, district_team, evaluate, pla
 from allocator.caseload.outcome import CaseloadOutcome, PartSolve, make_outcome
 from allocator.caseload.parts import (
     MIN_PART_SECONDS,
-    TimeShares,
     decided_cases,
     globalise,
     localise,
@@ -45,6 +44,7 @@ from allocator.solve import (
     SolveParams,
     SolveResult,
     Status,
+    TimeShares,
     descend,
     relative_gap,
     solve,
@@ -372,7 +372,7 @@ def solve_parts(
     placements: dict[int, Placement] = {}
     solved: list[PartSolve] = []
     sizes = [decided_cases(p) for p in parts]
-    shares = TimeShares(params.time_limit, sum(sizes), start)
+    shares = TimeShares(params.time_limit, sum(sizes), start, least=MIN_PART_SECONDS)
     for part, size in zip(parts, sizes, strict=True):
         part_keep = {
             c: p

@@ -37,7 +37,7 @@ from allocator.rota.promises import (
     promises_of,
     with_sequences,
 )
-from allocator.solve import ProgressEvent, SolveParams, Status, solve
+from allocator.solve import ProgressEvent, SolveParams, Status, TimeShares, solve
 
 RotaProgress = Callable[[str, ProgressEvent], None]
 """Told the component being planned (its label, e.g. "Thanet (5 groups)") and the solver's event."""
@@ -90,16 +90,16 @@ def plan_rota(
     results: list[ComponentResult] = []
     meetings: list[Meeting] = []
     scores: dict[str, list[int]] = {}
-    for index, part in enumerate(parts):
-        left = params.time_limit - (time.perf_counter() - start)
-        share = left * len(part) / sum(len(p) for p in parts[index:])
+    shares = TimeShares(params.time_limit, sum(len(p) for p in parts), start)
+    for part in parts:
+        share = shares.seconds(len(part))
         rota, levels = build_rota_model(scenario, part, previous, promises=promises)
         label = component_label(scenario, part)
         emit = None if progress is None else (lambda e, _l=label: progress(_l, e))
         result, solution = solve(
             rota.model,
             levels,
-            params.model_copy(update={"time_limit": max(0.1, share)}),
+            params.model_copy(update={"time_limit": share}),
             progress=emit,
         )
         results.append(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+import pytest
 from ortools.sat.python import cp_model
 
 from allocator.solve import (
@@ -10,6 +13,7 @@ from allocator.solve import (
     ProgressEvent,
     SolveParams,
     Status,
+    TimeShares,
     descend,
     explain_infeasible,
     solve,
@@ -189,3 +193,11 @@ def test_descend_out_of_time_keeps_the_value_unproven() -> None:
     result, best = descend(model, level, 3, three, SolveParams(time_limit=0.01, workers=2))
     assert result.status == Status.FEASIBLE and result.best_bound is None
     assert result.objective == 3 and best.value(level.expr()) == 3
+
+
+def test_time_is_shared_by_size_and_what_a_part_leaves_passes_on() -> None:
+    shares = TimeShares(10.0, total=4, start=time.perf_counter(), least=0.5)
+    first = shares.seconds(1)
+    assert first == pytest.approx(2.5, abs=0.05)
+    assert shares.seconds(3) == pytest.approx(10.0, abs=0.05)  # nothing used yet: all that is left
+    assert TimeShares(0.0, total=1, least=0.5).seconds(1) == 0.5

@@ -18,7 +18,6 @@ from allocator.caseload.data import build_instance, evaluate, team_utilisation
 from allocator.caseload.outcome import CaseloadOutcome, PartSolve, make_outcome
 from allocator.caseload.parts import (
     MIN_PART_SECONDS,
-    TimeShares,
     decided_cases,
     globalise,
     localise,
@@ -35,7 +34,7 @@ from allocator.caseload.timeindexed import (
 from allocator.constraints.caseload import PLANNING_LEVEL_NAMES
 from allocator.instances.caseload import CaseloadInstance, Placement, person_loads
 from allocator.model import Scenario
-from allocator.solve import LevelResult, SolveParams, SolveResult, Status
+from allocator.solve import LevelResult, SolveParams, SolveResult, Status, TimeShares
 
 
 def solve_caseload_highs(
@@ -60,7 +59,7 @@ def solve_caseload_highs(
     initial = dict(first_come_first_served(instance, priority) if start is None else start)
     parts = instance.components()
     sizes = [decided_cases(part) for part in parts]
-    shares = TimeShares(time_limit, sum(sizes), begin)
+    shares = TimeShares(time_limit, sum(sizes), begin, least=MIN_PART_SECONDS)
     placements: dict[int, Placement] = {}
     solved: list[PartSolve] = []
     for part, size in zip(parts, sizes, strict=True):

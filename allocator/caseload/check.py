@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
 from allocator.model import (
@@ -23,7 +23,7 @@ from allocator.model import (
     bank_holidays,
     week_start,
 )
-from allocator.model.caseload_result import Assignment, CaseloadCheck, CaseloadPlan
+from allocator.model.caseload_result import Assignment, CaseloadCheck, CaseloadPlan, Change
 
 _YEAR = timedelta(weeks=52)
 
@@ -408,3 +408,20 @@ def _changes(
             shift += abs(b - a)
             broken += new.person_id == old.person_id and b > a
     return changes, shift, broken
+
+
+def unlisted_changes(
+    before: CaseloadPlan, after: CaseloadPlan, changes: Iterable[Change]
+) -> list[str]:
+    """Planned cases of `before` that `after` starts later, gives to someone else or drops, and that
+    `changes` does not list as a broken promise with a reason (a rebalance must say why)."""
+    listed = {c.case_id for c in changes if c.kind in ("broken", "withdrawn") and c.reason.strip()}
+    now = {a.case_id: a for a in after.assignments}
+    out = []
+    for old in before.assignments:
+        if old.status != PlanStatus.PLANNED or old.case_id in listed:
+            continue
+        new = now.get(old.case_id)
+        if new is None or new.person_id != old.person_id or new.start > old.start:
+            out.append(f"{old.case_id}: its planned start was broken without a listed reason")
+    return out

@@ -12,10 +12,12 @@ promise names the cases that took its time. `changes.csv`'s reasons are written 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
+from allocator.caseload.check import unlisted_changes
 from allocator.caseload.data import (
     build_instance,
     district_team,
@@ -191,6 +193,12 @@ def rebalance(
         before=current,
     )
     changes = _changes(full, current, outcome.plan, new_ids)
+    unlisted = unlisted_changes(current, outcome.plan, changes)
+    if unlisted:
+        check = outcome.check.model_copy(
+            update={"breaches": (*outcome.check.breaches, *unlisted)}
+        )
+        outcome = dataclasses.replace(outcome, check=check)
     proven = all(
         any(lv.name == "broken_promises" and lv.status == Status.OPTIMAL for lv in part.levels)
         for part in solved_parts

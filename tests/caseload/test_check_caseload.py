@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from allocator.caseload.check import check_caseload
+from allocator.caseload.check import check_caseload, unlisted_changes
 from allocator.model import CaseloadSettings, Closure, Scenario
-from allocator.model.caseload_result import Assignment, CaseloadPlan, Waiting
+from allocator.model.caseload_result import Assignment, CaseloadPlan, Change, Waiting
 from tests.builders.caseload import (
     SOUTH_PRIMARY,
     case,
@@ -343,3 +343,27 @@ def test_withdrawn_support_may_only_stop_earlier_not_move() -> None:
     for bad in (later, moved):
         report = check_caseload(s, plan(assignment("C1", start=4), assignment("C2", start=6), bad))
         assert any("neither stopped nor dropped" in b for b in report.breaches), report.breaches
+
+
+def test_a_broken_promise_must_be_listed_with_a_reason() -> None:
+    before = CaseloadPlan(
+        assignments=(
+            Assignment(
+                case_id="C1",
+                person_id="a",
+                team="Northdown",
+                start=monday(1),
+                end=friday(3),
+                minutes_per_week=60,
+                travel_minutes=20,
+            ),
+        )
+    )
+    later = before.assignments[0].model_copy(update={"start": monday(4), "end": friday(6)})
+    after = CaseloadPlan(assignments=(later,))
+    assert unlisted_changes(before, before, []) == []
+    assert unlisted_changes(before, after, []) == [
+        "C1: its planned start was broken without a listed reason"
+    ]
+    said = Change(case_id="C1", before_person="a", after_person="a", kind="broken", reason="why")
+    assert unlisted_changes(before, after, [said]) == []

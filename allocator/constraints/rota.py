@@ -175,6 +175,16 @@ class RotaModel:
         for key, entry in RotaPromises.ids(promises.free).items():
             if MeetingKey(*key) in self.choices:
                 self.movable[MeetingKey(*key)] = self.place_of(MeetingKey(*key), entry.meeting)
+        # Nothing new is placed before today: a meeting that did not happen there never will.
+        for key in list(self.choices):
+            if key in self.fixed:
+                continue
+            future = [c for c in self.choices[key] if c.option.date >= promises.today]
+            if future:
+                self.choices[key] = future
+            else:
+                del self.choices[key]
+                self.movable.pop(key, None)
 
     def place_of(self, key: MeetingKey, meeting: Meeting) -> Choice | None:
         """The choice that puts meeting `key` where `meeting` was (same slot and day), if any."""

@@ -35,6 +35,7 @@ from allocator.rota.promises import (
     cancelled_meetings,
     changes_between,
     promises_of,
+    release_kept,
     with_sequences,
 )
 from allocator.solve import ProgressEvent, SolveParams, Status, TimeShares, solve
@@ -102,6 +103,17 @@ def plan_rota(
             params.model_copy(update={"time_limit": share}),
             progress=emit,
         )
+        if result.status == Status.INFEASIBLE and promises is not None and promises.kept:
+            # The published meetings cannot all stay (e.g. a slot now holds fewer a week): free
+            # them, so each moves only if it must, and says why.
+            promises = release_kept(promises, part)
+            rota, levels = build_rota_model(scenario, part, previous, promises=promises)
+            result, solution = solve(
+                rota.model,
+                levels,
+                params.model_copy(update={"time_limit": share}),
+                progress=emit,
+            )
         results.append(
             ComponentResult(
                 groups=part,

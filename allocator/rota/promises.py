@@ -74,6 +74,18 @@ def promises_of(
     )
 
 
+def release_kept(promises: RotaPromises, groups: Collection[str]) -> RotaPromises:
+    """The promises with the kept meetings of `groups` freed, for when they cannot all stay."""
+    release = [e for e in promises.kept if e.meeting.group in groups]
+    why = "the rules could not all hold with every published meeting kept"
+    return promises.model_copy(
+        update={
+            "kept": tuple(e for e in promises.kept if e.meeting.group not in groups),
+            "free": (*promises.free, *(e.model_copy(update={"reason": why}) for e in release)),
+        }
+    )
+
+
 def _by_date(item: tuple[MeetingId, Meeting]) -> tuple[date, str]:
     return (item[1].date, item[1].group)
 

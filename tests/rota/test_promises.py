@@ -19,7 +19,7 @@ from allocator.rota.check import check_rota
 from allocator.rota.outcome import RotaOutcome
 from allocator.rota.plan import plan_rota
 from allocator.rota.promises import is_this_years, promises_of
-from tests.builders.rota import FAST, small_county
+from tests.builders.rota import FAST, at_weeks, small_county
 
 TODAY = date(2025, 11, 3)
 """Half-term 3 of the test year starts after this: two half-terms have happened."""
@@ -233,3 +233,17 @@ def test_an_email_address_that_could_break_a_calendar_line_is_refused(address: s
             base_lon=1.3,
             email=address,
         )
+
+
+def test_promises_that_cannot_all_stay_are_freed_and_each_move_says_why() -> None:
+    # Each half-term's only meeting is in its last week; the group now meets twice a half-term, so
+    # the second meeting cannot follow the first unless the first moves.
+    s = small_county(groups_per_district=1, districts=("Thanet",))
+    published = Rota(meetings=tuple(at_weeks(s, "Thanet 1", [5] * 6, "Thanet-main")))
+    twice = s.model_copy(
+        update={"lift_groups": (s.lift_groups[0].model_copy(update={"meetings_per_half_term": 2}),)}
+    )
+    outcome = _replan(twice, published)
+    assert outcome.rota is not None and len(outcome.rota.meetings) > len(published.meetings)
+    moved = [c for c in outcome.changes if c.kind != "cancelled"]
+    assert moved and all("could not all hold" in c.reason for c in moved)

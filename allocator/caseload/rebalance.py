@@ -195,9 +195,7 @@ def rebalance(
     changes = _changes(full, current, outcome.plan, new_ids)
     unlisted = unlisted_changes(current, outcome.plan, changes)
     if unlisted:
-        check = outcome.check.model_copy(
-            update={"breaches": (*outcome.check.breaches, *unlisted)}
-        )
+        check = outcome.check.model_copy(update={"breaches": (*outcome.check.breaches, *unlisted)})
         outcome = dataclasses.replace(outcome, check=check)
     proven = all(
         any(lv.name == "broken_promises" and lv.status == Status.OPTIMAL for lv in part.levels)

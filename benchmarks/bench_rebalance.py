@@ -53,6 +53,8 @@ class Trial:
     new: int
     started: int
     weight_started: int
+    not_started: int
+    """Priority weight not started in the year over every case (the first level)."""
     proven: bool
     checked: bool
 
@@ -111,6 +113,7 @@ def trial(
         new=len(new),
         started=len(started),
         weight_started=sum(priority_weight(a, schools[a.school_urn], settings) for a in started),
+        not_started=result.outcome.objectives.not_started,
         proven=result.proven_minimal,
         checked=result.outcome.check.ok,
     )
@@ -196,6 +199,7 @@ def _summary(trials: Sequence[Trial]) -> str:
         f"(max {max(t.broken for t in trials)}), earlier {sum(t.earlier for t in trials)}, "
         f"new started {sum(t.started for t in trials)}/{sum(t.new for t in trials)} "
         f"(weight {sum(t.weight_started for t in trials)}), "
+        f"weight not started (all cases) {sum(t.not_started for t in trials)}, "
         f"median {statistics.median(seconds):.2f} s, max {max(seconds):.2f} s{proof}"
     )
 

@@ -55,7 +55,7 @@ AUTO_FORMULATION = IntervalModel.name
 ENGINES = ("auto", "time-indexed", "interval")
 PLAN_SHARES = (0.25, 0.65, 0.05, 0.05)
 """How a part's time is shared between the planning levels (what a level leaves unused passes on)."""
-REBALANCE_SHARES = (0.3, 0.25, 0.25, 0.05, 0.05, 0.07, 0.03)
+REBALANCE_SHARES = (0.15, 0.25, 0.35, 0.05, 0.05, 0.1, 0.05)
 """How a rebalance's time is shared between its levels: cases started, broken promises, waiting,
 travel, balance, changes, start shift (a proof by descent, if asked for, comes after the broken
 promises, with its own time)."""

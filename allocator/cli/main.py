@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from allocator.cli import caseload, rota, staffing
+from allocator.cli import agenda, caseload, rota, staffing
 from allocator.cli.bench import bench_app
 from allocator.cli.common import ScenarioOpt
 from allocator.io import read_scenario_with_notes, write_scenario
@@ -134,6 +134,7 @@ def _mount() -> None:
     app.add_typer(caseload.assign_app, name="assign")
     app.add_typer(caseload.rebalance_app, name="rebalance")
     app.add_typer(staffing.staffing_app, name="staffing")
+    app.add_typer(agenda.agenda_app, name="agenda")
     app.add_typer(bench_app, name="bench")
     for plugin in sorted(entry_points(group=COMMAND_PLUGINS), key=lambda e: e.name):
         app.add_typer(plugin.load())

@@ -8,6 +8,7 @@ of tests (`test_<name>_no_penalty` and `test_<name>_penalty`). Adding a rule is 
 and its test pair.
 """
 
+from allocator.constraints import agenda as _agenda  # noqa: F401  (registers its rules)
 from allocator.constraints import caseload as _caseload  # noqa: F401  (registers its rules)
 from allocator.constraints import rota as _rota  # noqa: F401  (registers its rules)
 from allocator.constraints.registry import (

@@ -22,14 +22,22 @@ from allocator.model.county import (
     SpecialSchool,
 )
 from allocator.model.people import Person, Role, TravelTime, Unavailability
+from allocator.model.requests import COUNTY_ROUTE_NEEDS, Request
 from allocator.model.scenario import RULES, Problem, Scenario, ScenarioError, find_problems
-from allocator.model.settings import CaseloadSettings, RotaSettings, ScenarioSettings
+from allocator.model.settings import (
+    AgendaSettings,
+    CaseloadSettings,
+    RotaSettings,
+    ScenarioSettings,
+)
 from allocator.model.staffing import DistrictIndicators, HighIncidenceFormula, StaffingSettings
 
 __all__ = [
+    "COUNTY_ROUTE_NEEDS",
     "DEFAULT_COUNTY_POOLS",
     "RULES",
     "WEEKDAYS",
+    "AgendaSettings",
     "Agreement",
     "CaseloadSettings",
     "Closure",
@@ -47,6 +55,7 @@ __all__ = [
     "PlanStatus",
     "PlannedSupport",
     "Problem",
+    "Request",
     "Role",
     "RotaSettings",
     "Scenario",

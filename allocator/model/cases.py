@@ -79,6 +79,8 @@ class Agreement(Frozen):
     minutes_per_week: Annotated[int, Field(gt=0, le=1200)]
     weeks: Annotated[int, Field(gt=0, le=60)]
     priority: Annotated[int, Field(ge=1, le=3)] = 3
+    request_id: CaseId | None = Field(default=None, exclude_if=lambda v: v is None)
+    """The request of requests.csv this case came from (left out of dumps when not known)."""
 
     @field_validator("consent", mode="before")
     @classmethod

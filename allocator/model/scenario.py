@@ -27,6 +27,7 @@ from allocator.model.county import (
     SpecialSchool,
 )
 from allocator.model.people import Person, TravelTime, Unavailability
+from allocator.model.requests import Request
 from allocator.model.settings import ScenarioSettings, year_bounds
 from allocator.model.staffing import DistrictIndicators, StaffingSettings
 
@@ -75,6 +76,7 @@ class Scenario(Frozen):
     meeting_slots: tuple[MeetingSlot, ...]
     people: tuple[Person, ...]
     unavailability: tuple[Unavailability, ...] = ()
+    requests: tuple[Request, ...] = ()
     agreements: tuple[Agreement, ...] = ()
     current_plan: tuple[PlannedSupport, ...] = ()
     staffing: StaffingSettings | None = None
@@ -98,6 +100,11 @@ class Scenario(Frozen):
     def school_by_urn(self) -> dict[int, School]:
         """Schools by URN."""
         return {s.urn: s for s in self.schools}
+
+    @cached_property
+    def request_by_id(self) -> dict[str, Request]:
+        """Requests by id."""
+        return {r.request_id: r for r in self.requests}
 
     @cached_property
     def person_by_id(self) -> dict[str, Person]:
@@ -163,6 +170,7 @@ class Scenario(Frozen):
         schools = tuple(s for s in self.schools if s.district == district)
         urns = {s.urn for s in schools}
         agreements = tuple(a for a in self.agreements if a.school_urn in urns)
+        requests = tuple(r for r in self.requests if r.school_urn in urns)
         cases = {a.case_id for a in agreements}
         fields = {name: getattr(self, name) for name in type(self).model_fields}
         # Built without re-validation: the cut keeps people who serve the district from elsewhere.
@@ -176,6 +184,7 @@ class Scenario(Frozen):
                 "meeting_slots": tuple(s for s in self.meeting_slots if s.district == district),
                 "people": people,
                 "unavailability": tuple(u for u in self.unavailability if u.person_id in ids),
+                "requests": requests,
                 "agreements": agreements,
                 "current_plan": tuple(
                     p for p in self.current_plan if p.case_id in cases and p.person_id in ids
@@ -247,7 +256,7 @@ def _duplicates(file: str, column: str, keys: Sequence[Any], ctx: _Ctx) -> Itera
 
 @rule
 def unique_keys(ctx: _Ctx) -> Iterator[Problem]:
-    """Districts, URNs, groups, slots, people and case ids are unique; a special school once per district."""
+    """Districts, URNs, groups, slots, people, case and request ids are unique; a special school once per district."""
     s = ctx.s
     yield from _duplicates("districts.csv", "district", [d.district for d in s.districts], ctx)
     yield from _duplicates("schools.csv", "urn", [x.urn for x in s.schools], ctx)
@@ -255,6 +264,7 @@ def unique_keys(ctx: _Ctx) -> Iterator[Problem]:
     yield from _duplicates("meeting_slots.csv", "slot", [x.slot for x in s.meeting_slots], ctx)
     yield from _duplicates("people.csv", "person_id", [p.person_id for p in s.people], ctx)
     yield from _duplicates("agreements.csv", "case_id", [a.case_id for a in s.agreements], ctx)
+    yield from _duplicates("requests.csv", "request_id", [r.request_id for r in s.requests], ctx)
     yield from _duplicates(
         "special_schools.csv", "school", [(x.school, x.district) for x in s.special_schools], ctx
     )
@@ -301,6 +311,7 @@ def dates_in_academic_year(ctx: _Ctx) -> Iterator[Problem]:
     sources: tuple[tuple[str, Sequence[Any], tuple[str, ...]], ...] = (
         ("closures.csv", ctx.s.closures, ("date",)),
         ("unavailability.csv", ctx.s.unavailability, ("first_day", "last_day")),
+        ("requests.csv", ctx.s.requests, ("received_on",)),
         ("agreements.csv", ctx.s.agreements, ("agreed_on",)),
         ("current_plan.csv", ctx.s.current_plan, ("start", "end")),
     )
@@ -443,9 +454,11 @@ def person_references_known(ctx: _Ctx) -> Iterator[Problem]:
 
 @rule
 def school_references_known(ctx: _Ctx) -> Iterator[Problem]:
-    """Agreements and travel times name schools of schools.csv."""
+    """Requests, agreements and travel times name schools of schools.csv; an agreement's request is a
+    request of requests.csv, received on or before the agreement."""
     urns = ctx.s.school_by_urn
-    sources: tuple[tuple[str, Sequence[Agreement | TravelTime]], ...] = (
+    sources: tuple[tuple[str, Sequence[Request | Agreement | TravelTime]], ...] = (
+        ("requests.csv", ctx.s.requests),
         ("agreements.csv", ctx.s.agreements),
         ("travel_minutes.csv", ctx.s.travel),
     )
@@ -453,6 +466,32 @@ def school_references_known(ctx: _Ctx) -> Iterator[Problem]:
         for i, item in enumerate(items):
             if item.school_urn not in urns:
                 yield ctx.problem(file, i, "school_urn", item.school_urn, "a urn of schools.csv")
+    yield from _request_references(ctx)
+
+
+def _request_references(ctx: _Ctx) -> Iterator[Problem]:
+    """An agreement's `request_id` names a request of requests.csv received on or before it."""
+    requests = ctx.s.request_by_id
+    for i, agreement in enumerate(ctx.s.agreements):
+        if agreement.request_id is None:
+            continue
+        request = requests.get(agreement.request_id)
+        if request is None:
+            yield ctx.problem(
+                "agreements.csv",
+                i,
+                "request_id",
+                agreement.request_id,
+                "a request_id of requests.csv",
+            )
+        elif request.received_on > agreement.agreed_on:
+            yield ctx.problem(
+                "agreements.csv",
+                i,
+                "agreed_on",
+                agreement.agreed_on,
+                f"a day on or after its request was received ({request.received_on})",
+            )
 
 
 @rule

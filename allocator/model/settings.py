@@ -79,6 +79,16 @@ class CaseloadSettings(Frozen):
     """Road distance per straight-line distance when estimating travel."""
 
 
+class AgendaSettings(Frozen):
+    """How requests are weighed on meeting agendas, and the county route's time."""
+
+    weight_base: Weight = 1
+    weight_urgent: Weight = 3
+    weight_lac: Weight = 3
+    county_route_days: Annotated[int, Field(ge=1, le=60)] = 10
+    """School days within which the county coordinators decide a hearing or vision request."""
+
+
 class ScenarioSettings(Frozen):
     """The scenario's identity and the settings every planner reads."""
 
@@ -88,3 +98,4 @@ class ScenarioSettings(Frozen):
     minutes_per_fte_week: Annotated[int, Field(gt=0, le=3000)] = 1110
     rota: RotaSettings = Field(default_factory=RotaSettings)
     caseload: CaseloadSettings = Field(default_factory=CaseloadSettings)
+    agenda: AgendaSettings = Field(default_factory=AgendaSettings)

@@ -72,7 +72,11 @@ def test_a_second_consent_column_all_yes_is_refused(folder: Path) -> None:
     assert "column 11 repeats column 6" in problem.expected
 
 
-OPTIONAL_ABSENT = {"current_plan.csv", "travel_minutes.csv"}  # the tiny county has neither
+OPTIONAL_ABSENT = {
+    "current_plan.csv",
+    "travel_minutes.csv",
+    "requests.csv",
+}  # the tiny county has none
 CSV_FILES = sorted({f.name for f in FILES} - OPTIONAL_ABSENT | {INDICATORS_FILE})
 
 

@@ -1,0 +1,2 @@
+"""The meeting agenda job: which LIFT meeting discusses each request (data, model, plan, baseline,
+check, outcome)."""

@@ -1,7 +1,8 @@
 """The commitments issue's checks on Kent, as a coordinator would try them, with the figures printed.
 
-    .venv/bin/python -m benchmarks.kent_commitments [--today 2025-11-24] [--district Swale]
+    .venv/bin/python -m benchmarks.kent_commitments [--today 2025-11-24] [--districts Swale|all]
                                                     [--rota-limit 30] [--plan-limit 60] [--limit 10]
+                                                    [--no-rota]
 
 1. Rota: plan Kent's rota; re-plan it with itself as the published rota (nothing changed); then with one
    new day of leave for an attendee of a coming meeting: how many meetings move, and whether each
@@ -19,6 +20,7 @@ import time
 from collections.abc import Sequence
 from datetime import date
 
+from allocator.caseload.outcome import CaseloadOutcome
 from allocator.caseload.plan import plan_caseload
 from allocator.caseload.rebalance import rebalance
 from allocator.io import read_scenario
@@ -80,13 +82,20 @@ def rota_checks(scenario: Scenario, today: date, seconds: float) -> None:
 
 
 def caseload_checks(
-    scenario: Scenario, district: str, today: date, plan_seconds: float, seconds: float
+    scenario: Scenario, districts: Sequence[str], today: date, plan_seconds: float, seconds: float
 ) -> None:
-    """Three routine new agreements for one district, then one urgent one."""
+    """Per district: three routine new agreements, then one urgent one (each on the first plan)."""
     plan = plan_caseload(scenario, SolveParams(time_limit=plan_seconds, workers=2, seed=0))
     print(
         f"caseload: {plan.kpis.started} of {plan.kpis.agreements} started, checked {plan.check.ok}"
     )
+    for district in districts:
+        _rebalances(scenario, plan, district, today, seconds)
+
+
+def _rebalances(
+    scenario: Scenario, plan: CaseloadOutcome, district: str, today: date, seconds: float
+) -> None:
     for urgent in (False, True):
         new = _agreements(scenario, district, today, urgent)
         began = time.perf_counter()
@@ -119,14 +128,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Command line: see the module docstring."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--today", type=date.fromisoformat, default=date(2025, 11, 24))
-    parser.add_argument("--district", default="Swale")
+    parser.add_argument("--districts", default="Swale", help="comma-separated districts, or 'all'")
+    parser.add_argument("--no-rota", action="store_true", help="only the caseload checks")
     parser.add_argument("--rota-limit", type=float, default=30.0)
     parser.add_argument("--plan-limit", type=float, default=60.0)
     parser.add_argument("--limit", type=float, default=10.0)
     args = parser.parse_args(argv)
     scenario = read_scenario(KENT)
-    rota_checks(scenario, args.today, args.rota_limit)
-    caseload_checks(scenario, args.district, args.today, args.plan_limit, args.limit)
+    if not args.no_rota:
+        rota_checks(scenario, args.today, args.rota_limit)
+    districts = scenario.district_names if args.districts == "all" else args.districts.split(",")
+    caseload_checks(scenario, districts, args.today, args.plan_limit, args.limit)
 
 
 if __name__ == "__main__":

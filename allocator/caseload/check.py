@@ -307,7 +307,7 @@ def check_caseload(
             breaches.append(f"{w.case_id}: waits with no reason given")
 
     # Objectives.
-    not_started = waiting = 0
+    not_started = waiting = urgent_not_started = 0
     for case_id, agreement in agreements.items():
         agreed = weeks.first_on_or_after(agreement.agreed_on)
         release = max(agreed + settings.lead_time_weeks, today_week)
@@ -318,6 +318,7 @@ def check_caseload(
             waiting += weight * (start_week[case_id] - agreed)
         else:
             not_started += weight
+            urgent_not_started += weight if agreement.priority == 1 else 0
             waiting += weight * (weeks.count - agreed)
     balance = _balance(scenario, weeks, minutes, load, capacity)
     withdrawn = {c for c, a in agreements.items() if not a.consent.plannable}
@@ -329,6 +330,7 @@ def check_caseload(
         travel=travel,
         neighbour=neighbour,
         balance=balance,
+        urgent_not_started=urgent_not_started,
         broken_promises=broken,
         changes=changes,
         start_shift=shift,

@@ -321,6 +321,7 @@ def build_instance(
                 planned=planned,
                 wait_reason=reason,
                 release_in_year=release < horizon,
+                urgent=agreement.priority == 1,
             )
         )
     return CaseloadInstance(

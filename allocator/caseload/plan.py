@@ -55,10 +55,12 @@ AUTO_FORMULATION = IntervalModel.name
 ENGINES = ("auto", "time-indexed", "interval")
 PLAN_SHARES = (0.25, 0.65, 0.05, 0.05)
 """How a part's time is shared between the planning levels (what a level leaves unused passes on)."""
-REBALANCE_SHARES = (0.15, 0.25, 0.35, 0.05, 0.05, 0.1, 0.05)
-"""How a rebalance's time is shared between its levels: cases started, broken promises, waiting,
-travel, balance, changes, start shift (a proof by descent, if asked for, comes after the broken
-promises, with its own time)."""
+REBALANCE_SHARES = (0.1, 0.2, 0.1, 0.3, 0.05, 0.05, 0.15, 0.05)
+"""How a rebalance's time is shared between its levels: urgent cases started, broken promises, cases
+started, waiting, travel, balance, changes, start shift (a proof by descent, if asked for, comes after
+the broken promises, with its own time)."""
+PROMISE_LEVELS = ("urgent_not_started", "broken_promises")
+"""The rebalance levels that keep promises (a `reoptimise` baseline leaves them out)."""
 REBALANCE_POLICIES = ("promises", "reoptimise", "insert")
 """How a rebalance treats the current plan: keep its promises (the product), or the baselines."""
 MIN_LEVEL_SECONDS = 0.2
@@ -255,9 +257,10 @@ def _rebalance_part(
     proof_seconds: float,
     policy: str = "promises",
 ) -> tuple[dict[int, Placement], tuple[SolveResult, ...], dict[str, int]]:
-    """A rebalance of one part: start the most priority weight, then break the fewest promises (a
-    planned case starting later or with someone else), then waits, travel, balance, and last move
-    and shift the fewest planned cases.
+    """A rebalance of one part: start the most urgent weight, then break the fewest promises (a planned
+    case starting later, with someone else, or not at all), then start the most priority weight, then
+    waits, travel, balance, and last move and shift the fewest planned cases. So a routine new case
+    starts if it fits around the promises, and only an urgent one may break them.
 
     The warm start is the current plan with the new cases fitted around it, which breaks no promise.
     If the fewest broken promises is not proven in its time, up to `proof_seconds` more go to proving
@@ -276,8 +279,8 @@ def _rebalance_part(
     model, levels = build_caseload_model(part, formulation, rebalance=True)
     shares = list(REBALANCE_SHARES)
     if policy == "reoptimise":
-        drop = [level.name for level in levels].index("broken_promises")
-        levels, shares = levels[:drop] + levels[drop + 1 :], shares[:drop] + shares[drop + 1 :]
+        kept = [i for i, level in enumerate(levels) if level.name not in PROMISE_LEVELS]
+        levels, shares = [levels[i] for i in kept], [shares[i] for i in kept]
     names = [level.name for level in levels]
     split = names.index("broken_promises") + 1 if "broken_promises" in names else 1
     first_share = sum(shares[:split]) / sum(shares)

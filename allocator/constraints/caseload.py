@@ -479,18 +479,20 @@ def _counted(m: CaseloadModel) -> list[int]:
     return [c for c, case in enumerate(m.instance.cases) if case.counted]
 
 
-@constraint("caseload", "soft", level="not_started")
-def not_started(m: CaseloadModel) -> Penalty:
-    """Start as many cases as possible, by priority: Σ weight over counted cases not started in the year."""
+@constraint("caseload", "soft", level="urgent_not_started", rebalance_only=True)
+def urgent_not_started(m: CaseloadModel) -> Penalty:
+    """On a rebalance, start urgent cases first, even at the cost of promises: Σ weight over urgent counted cases not started in the year."""
     modelled = set(m.modelled)
     terms: list[LinearExpr] = []
     constant = 0
     for c in _counted(m):
-        weight = m.instance.cases[c].weight
-        constant += weight
+        case = m.instance.cases[c]
+        if not case.urgent:
+            continue
+        constant += case.weight
         if c in modelled:
-            terms.append(-weight * m.started(c))
-    return Penalty("not_started", cp_model.LinearExpr.sum(terms) + constant)
+            terms.append(-case.weight * m.started(c))
+    return Penalty("urgent_not_started", cp_model.LinearExpr.sum(terms) + constant)
 
 
 @constraint("caseload", "soft", level="broken_promises", rebalance_only=True)
@@ -525,6 +527,20 @@ def _keeps(c: int, promise: Placement) -> Callable[[Placements], int]:
         return int(p is not None and p.person == promise.person and p.start <= promise.start)
 
     return kept
+
+
+@constraint("caseload", "soft", level="not_started")
+def not_started(m: CaseloadModel) -> Penalty:
+    """Start as many cases as possible, by priority: Σ weight over counted cases not started in the year."""
+    modelled = set(m.modelled)
+    terms: list[LinearExpr] = []
+    constant = 0
+    for c in _counted(m):
+        weight = m.instance.cases[c].weight
+        constant += weight
+        if c in modelled:
+            terms.append(-weight * m.started(c))
+    return Penalty("not_started", cp_model.LinearExpr.sum(terms) + constant)
 
 
 @constraint("caseload", "soft", level="waiting")

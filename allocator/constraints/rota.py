@@ -176,15 +176,15 @@ class RotaModel:
             if MeetingKey(*key) in self.choices:
                 self.movable[MeetingKey(*key)] = self.place_of(MeetingKey(*key), entry.meeting)
         # Nothing new is placed before today: a meeting that did not happen there never will.
-        for key in list(self.choices):
-            if key in self.fixed:
+        for meeting in list(self.choices):
+            if meeting in self.fixed:
                 continue
-            future = [c for c in self.choices[key] if c.option.date >= promises.today]
+            future = [c for c in self.choices[meeting] if c.option.date >= promises.today]
             if future:
-                self.choices[key] = future
+                self.choices[meeting] = future
             else:
-                del self.choices[key]
-                self.movable.pop(key, None)
+                del self.choices[meeting]
+                self.movable.pop(meeting, None)
 
     def place_of(self, key: MeetingKey, meeting: Meeting) -> Choice | None:
         """The choice that puts meeting `key` where `meeting` was (same slot and day), if any."""

@@ -114,6 +114,8 @@ class CaseData:
     """Why it cannot be planned at all (consent no; no one with the specialism; agreed too late)."""
     release_in_year: bool = True
     """Whether the release week is a week of the year."""
+    urgent: bool = False
+    """Agreed as urgent (priority 1): on a rebalance, only urgent cases may break promises to start."""
 
     @property
     def plannable(self) -> bool:

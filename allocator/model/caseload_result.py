@@ -211,6 +211,8 @@ class CaseloadCheck(Frozen):
     travel: int = 0
     neighbour: int = 0
     balance: int = 0
+    urgent_not_started: int = 0
+    """Priority weight of urgent cases not started (a rebalance's first level)."""
     broken_promises: int | None = None
     """With a plan before: planned cases started later, by someone else, or no longer started."""
     changes: int | None = None

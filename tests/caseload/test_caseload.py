@@ -166,8 +166,9 @@ def test_solver_and_checker_agree_at_non_zero_rebalance_penalties() -> None:
     assert full.check.ok, full.check.breaches
     check = full.check
     checked = {
-        "not_started": check.not_started,
+        "urgent_not_started": check.urgent_not_started,
         "broken_promises": check.broken_promises,
+        "not_started": check.not_started,
         "waiting": check.waiting,
         "travel": check.travel,
         "neighbour": check.neighbour,
@@ -177,8 +178,9 @@ def test_solver_and_checker_agree_at_non_zero_rebalance_penalties() -> None:
     }
     assert full.solver_values() == checked
     assert checked == {
-        "not_started": 0,
+        "urgent_not_started": 0,
         "broken_promises": 1,
+        "not_started": 0,
         "waiting": 1 * 3,  # C1 (weight 1) waits 3 weeks, C2 none
         "travel": 20 * (3 + 11),  # 20 minutes a week there and back
         "neighbour": 0,

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from allocator.caseload.data import build_instance, evaluate, placement_errors
+from allocator.caseload.data import build_instance, placement_errors
 from allocator.caseload.plan import plan_caseload
 from allocator.caseload.rebalance import plan_rows, rebalance
 from allocator.cli.caseload import rebalance_app
@@ -108,7 +108,7 @@ def test_the_broken_promises_are_the_least_a_brute_force_finds() -> None:
 
 
 def least_broken(s: Scenario, plan: CaseloadPlan, new: object) -> int:
-    """Brute force: among placements that start the most priority weight, the fewest planned cases
+    """Brute force: among placements that start the most urgent weight, the fewest planned cases
     started later, by someone else, or not at all."""
     full = s.model_copy(update={"agreements": (*s.agreements, new)})
     inst = build_instance(full, current_plan=plan_rows(plan))
@@ -129,7 +129,12 @@ def least_broken(s: Scenario, plan: CaseloadPlan, new: object) -> int:
                 continue
             kept = now is not None and now.person == promise.person and now.start <= promise.start
             broken += not kept
-        scored.append((evaluate(northdown, placements).not_started, broken))
+        urgent = sum(
+            data.weight
+            for c, data in enumerate(northdown.cases)
+            if data.urgent and data.counted and c not in placements
+        )
+        scored.append((urgent, broken))
     best = min(first for first, _ in scored)
     return min(broken for first, broken in scored if first == best)
 
@@ -438,3 +443,17 @@ def test_the_baseline_policies_run_on_the_same_inputs() -> None:
     assert again.outcome.check.ok and again.plan.assignment_of("N1") is not None
     with pytest.raises(ValueError, match="expected one of promises, reoptimise, insert"):
         rebalance(s, plan, [urgent], FAST, policy="fastest")
+
+
+def test_a_routine_case_that_does_not_fit_waits_rather_than_break_a_promise() -> None:
+    # `a` is promised to C1 for the whole year; a routine new case for `a` cannot start without
+    # moving C1, so it waits; an urgent one starts and C1's promise is broken, naming it.
+    rows = [plan_row("C1", "a", monday(0), friday(10), "planned")]
+    s = county([teacher("a", minutes=100)], [case("C1", weeks=11)], current_plan=rows)
+    plan = plan_caseload(s, FAST).plan
+    routine = rebalance(s, plan, [case("N1", weeks=3)], FAST, today=monday(0))
+    assert routine.broken == 0 and routine.plan.assignment_of("N1") is None
+    urgent = rebalance(s, plan, [case("N2", weeks=3, priority=1)], FAST, today=monday(0))
+    assert urgent.broken == 1 and urgent.plan.assignment_of("N2") is not None
+    (broken,) = [c for c in urgent.changes if c.kind == "broken"]
+    assert broken.needed_by == "N2"

@@ -355,6 +355,27 @@ def test_changes_penalty(form: str) -> None:
 
 
 @pytest.mark.parametrize("form", FORMS)
+def test_urgent_not_started_no_penalty(form: str) -> None:
+    # The urgent LAC case starts at once, at the cost of C1's promise.
+    values, placements = planned(long_promise(), form, rebalance=True)
+    assert values["urgent_not_started"] == 0 and placements[1] == Placement(0, 0)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_urgent_not_started_penalty(form: str) -> None:
+    # C1 runs with `a` all year (running support never moves): the urgent C2 (weight 1 + 3) cannot start.
+    rows = [plan_row("C1", "a", monday(0), friday(10), "running")]
+    s = county(
+        [teacher("a", minutes=100)],
+        [case("C1", weeks=11), case("C2", weeks=3, priority=1)],
+        current_plan=rows,
+    )  # type: ignore[arg-type]
+    values, placements = planned(s, form, rebalance=True)
+    assert 1 not in placements
+    assert values["urgent_not_started"] == 1 + 3
+
+
+@pytest.mark.parametrize("form", FORMS)
 def test_broken_promises_no_penalty(form: str) -> None:
     # A routine case that fits in `b`'s spare time breaks no promise.
     values, placements = planned(rebalance_county([case("C2", need="B&L")]), form, rebalance=True)
@@ -415,8 +436,9 @@ def test_the_registry_is_complete_on_import_and_orders_the_levels() -> None:
         "balance",
     ]
     assert [name for name, _ in levels_of("caseload", rebalance=True)] == [
-        "not_started",
+        "urgent_not_started",
         "broken_promises",
+        "not_started",
         "waiting",
         "travel",
         "balance",
@@ -428,5 +450,5 @@ def test_the_registry_is_complete_on_import_and_orders_the_levels() -> None:
 def test_each_objective_has_one_name_from_the_rule_to_the_checker() -> None:
     soft = [info.name for info in constraints_of("caseload", "soft")]
     planning = [f.name for f in fields(Objectives)]
-    assert soft == [planning[0], "broken_promises", *planning[1:], "changes", "start_shift"]
+    assert soft == ["urgent_not_started", "broken_promises", *planning, "changes", "start_shift"]
     assert set(soft) <= set(CaseloadCheck.model_fields)

@@ -272,6 +272,12 @@ def _redact_scenario(session: Session, scenario_id: int, redaction: Redaction) -
         summary = redaction.json(plan.summary)
         if summary != plan.summary:
             plan.summary = summary
+    plans = select(PlanRow.id).where(PlanRow.scenario_id == scenario_id)
+    for change in session.scalars(select(ChangeRow).where(ChangeRow.plan_id.in_(plans))):
+        # Another case's broken promise names the cases that needed its time.
+        reason, needed_by = redaction.text(change.reason), redaction.text(change.needed_by or "")
+        if (reason, needed_by) != (change.reason, change.needed_by):
+            change.reason, change.needed_by = reason, needed_by
     for job in session.scalars(select(JobRow).where(JobRow.scenario_id == scenario_id)):
         message, stage, params = (
             redaction.text(job.message),

@@ -133,6 +133,8 @@ def change_row(change: Change, district: str) -> ChangeRow:
         before_start=change.before_start,
         after_start=change.after_start,
         reason=change.reason,
+        kind=change.kind,
+        needed_by=change.needed_by,
     )
 
 
@@ -145,6 +147,8 @@ def to_change(row: ChangeRow) -> Change:
         before_start=row.before_start,
         after_start=row.after_start,
         reason=row.reason,
+        kind=row.kind or "broken",
+        needed_by=row.needed_by or "",
     )
 
 
@@ -162,6 +166,7 @@ def meeting_row(meeting: Meeting) -> MeetingRow:
         slot=meeting.slot,
         week=meeting.week,
         attendees=";".join(meeting.attendees),
+        sequence=meeting.sequence,
     )
 
 
@@ -179,4 +184,5 @@ def to_meeting(row: MeetingRow) -> Meeting:
         slot=row.slot,
         week=row.week,
         attendees=row.attendees,
+        sequence=row.sequence or 0,
     )

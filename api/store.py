@@ -2,7 +2,8 @@
 are in `api.convert`).
 
 A scenario row holds the validated county without its agreements and plan; agreements live one row per
-case and the current plan is the newest plan of each district, so the scenario the planners see is
+case and the current plan is each district's newest accepted plan (`api.decisions`; an imported
+current plan is accepted as it is stored), so the scenario the planners see is
 always put together from the live rows.
 """
 
@@ -19,11 +20,12 @@ from sqlalchemy.orm import Session
 
 from allocator.caseload.data import consent_withdrawn_rows
 from allocator.io import AGREEMENT_COLUMNS
-from allocator.model import Agreement, Scenario
+from allocator.model import Agreement, Scenario, clip_to_year
 from allocator.model.cases import CONSENT_WITHDRAWN
 from allocator.model.summary import district_summary
 from api.convert import agreement_row, planned_row, to_agreement, to_planned_support
 from api.db.models import AgreementRow, AssignmentRow, PlanRow, ScenarioRow, User, WaitingRow
+from api.decisions import ACCEPT, accepted_sources, decide
 
 OPEN = "open"
 CLOSED = "closed"
@@ -74,6 +76,21 @@ class ScenarioCache:
 def today() -> date:
     """The service's date: the day consent withdrawn now takes effect (a function tests can set)."""
     return date.today()
+
+
+def job_today(params: dict[str, Any], scenario: Scenario) -> date:
+    """A job's `today`: the one stored in its params, else the service's date in the scenario's year."""
+    given = params.get("today")
+    if given:
+        return date.fromisoformat(str(given))
+    return clip_to_year(scenario.terms, today())[0]
+
+
+def today_params(scenario: Scenario, given: date | None) -> dict[str, Any]:
+    """A job's `today` for its params: `given`, else the service's date, clipped into the scenario's
+    year (with `today_note` saying so when it was clipped)."""
+    day, note = clip_to_year(scenario.terms, given if given is not None else today())
+    return {"today": day.isoformat(), **({"today_note": note} if note else {})}
 
 
 def agreement_district(base: Scenario, agreement: Agreement) -> str:
@@ -131,26 +148,16 @@ def save_scenario(
                 )
             )
         session.add(plan)
+        session.flush()
+        for district in scenario.district_names:
+            decide(session, row.id, "caseload", plan.id, district, ACCEPT, user)
     session.flush()
     return row
 
 
 def latest_plan_ids(session: Session, scenario_id: int, districts: Iterable[str]) -> dict[str, int]:
-    """For each district, the newest plan that covers it."""
-    found: dict[str, int] = {}
-    plans = session.execute(
-        select(PlanRow.id, PlanRow.districts)
-        .where(PlanRow.scenario_id == scenario_id)
-        .order_by(PlanRow.id.desc())
-    ).all()
-    wanted = set(districts)
-    for plan_id, covered in plans:
-        for district in covered:
-            if district in wanted and district not in found:
-                found[district] = plan_id
-        if len(found) == len(wanted):
-            break
-    return found
+    """For each district, the plan in use (its newest accepted plan)."""
+    return accepted_sources(session, scenario_id, "caseload", districts)
 
 
 def open_agreements(

@@ -27,6 +27,7 @@ def meeting_out(row: MeetingRow) -> MeetingOut:
         venue=row.venue,
         slot=row.slot,
         week=row.week,
+        sequence=row.sequence or 0,
         attendees=[a for a in row.attendees.split(";") if a],
     )
 

@@ -65,6 +65,11 @@ class RotaTask:
     params: SolveParams
     district: str | None = None
     previous: Rota | None = None
+    published: Rota | None = None
+    """This year's rota in use: its meetings are promises from `today` on."""
+    today: date | None = None
+    free_from: date | None = None
+    free_groups: tuple[str, ...] = ()
 
     def run(self, report: Report) -> Any:
         """The rota outcome."""
@@ -74,6 +79,10 @@ class RotaTask:
             previous=self.previous,
             district=self.district,
             progress=lambda label, event: report(_progress(label, event)),
+            published=self.published,
+            today=self.today,
+            free_from=self.free_from,
+            free_groups=self.free_groups,
         )
 
 
@@ -92,6 +101,8 @@ class CaseloadOutput:
     changes: tuple[Change, ...] = ()
     moved: int | None = None
     proven_minimal: bool | None = None
+    broken: int | None = None
+    earlier: int | None = None
 
 
 def _breakdown(outcome: CaseloadOutcome) -> tuple[ConstraintScore, ...]:
@@ -129,6 +140,8 @@ def _output(outcome: CaseloadOutcome, rebalanced: RebalanceOutcome | None = None
         changes=rebalanced.changes if rebalanced else (),
         moved=rebalanced.moved if rebalanced else None,
         proven_minimal=rebalanced.proven_minimal if rebalanced else None,
+        broken=rebalanced.broken if rebalanced else None,
+        earlier=rebalanced.earlier if rebalanced else None,
     )
 
 

@@ -174,6 +174,10 @@ class ChangeRow(Base):
     before_start: Mapped[date | None] = mapped_column(Date)
     after_start: Mapped[date | None] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16), default="broken", server_default="broken")
+    """new, earlier (good news), broken (a promise broken) or withdrawn (consent withdrawn)."""
+    needed_by: Mapped[str] = mapped_column(Text, default="", server_default="")
+    """The cases (`;`-separated ids) that took the time a broken promise had."""
 
 
 class RotaRow(Base):
@@ -212,6 +216,29 @@ class MeetingRow(Base):
     slot: Mapped[str] = mapped_column(String(NAME))
     week: Mapped[int] = mapped_column(Integer)
     attendees: Mapped[str] = mapped_column(Text, default="")
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """How many times the published meeting has changed (the calendar event's SEQUENCE)."""
+
+
+class DecisionRow(Base):
+    """Who accepted or rejected a proposal (a rota or a caseload plan) for one district, and when.
+
+    The rota or plan in use for a district is the source of its newest `accept`."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_scope", "scenario_id", "job", "district"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"))
+    job: Mapped[str] = mapped_column(String(16))
+    """rota or caseload."""
+    source_id: Mapped[int] = mapped_column(Integer)
+    """The rota's id (job `rota`) or the plan's id (job `caseload`)."""
+    district: Mapped[str] = mapped_column(String(NAME))
+    action: Mapped[str] = mapped_column(String(16))
+    """accept or reject."""
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class StaffingRow(Base):

@@ -30,6 +30,7 @@ from api.deps import (
     SettingsDep,
 )
 from api.errors import responses
+from api.routes.proposals import add_proposal_routes
 from api.schemas.caseload import (
     CaseloadAnalysisOut,
     CaseloadOut,
@@ -52,7 +53,7 @@ from api.services.caseload import (
     waiting_out,
 )
 from api.services.errors import field_error
-from api.store import open_case_ids
+from api.store import open_case_ids, today_params
 
 router = APIRouter(
     prefix="/api/scenarios/{scenario_id}/caseload",
@@ -78,7 +79,8 @@ def plan(
     scope: ScopeDep,
     user: Planner,
 ) -> JobOut:
-    """Start planning the caseload afresh (running and finished support is kept). Poll the job."""
+    """Start planning the caseload afresh (running and finished support is kept). The result is a
+    proposal until accepted (`/proposals`). Poll the job."""
     district = scope.planning_district(body.district)
     _check_time(body.time_limit, settings.max_time_limit)
     audit.record(
@@ -107,7 +109,8 @@ def rebalance(
     user: Planner,
 ) -> JobOut:
     """Store any agreements given, then start fitting every new agreement into the plan in use,
-    never moving running support and moving as few planned cases as it can. Poll the job."""
+    never moving support that started before `today` and breaking as few promises as it can. The
+    result is a proposal until accepted (`/proposals`). Poll the job."""
     district = scope.planning_district(body.district)
     _check_time(body.time_limit, settings.max_time_limit)
     base = cache.base(scenario)
@@ -124,10 +127,7 @@ def rebalance(
         scenario.id,
         {"district": district, "new_agreements": [a.case_id for a in body.agreements]},
     )
-    params = {
-        "time_limit": body.time_limit,
-        "today": body.today.isoformat() if body.today else None,
-    }
+    params = {"time_limit": body.time_limit, **today_params(base, body.today)}
     job = jobs.submit(session, "caseload_rebalance", scenario.id, user.id, district, params)
     return JobOut.model_validate(job)
 
@@ -250,3 +250,5 @@ def _download_route(name: str) -> None:
 
 for _name in EXPORTS:
     _download_route(_name)
+
+add_proposal_routes(router, "caseload")

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from allocator.io.rota_export import slug, write_rota_csv, write_rota_ics, write_rota_xlsx
-from allocator.model.rota_result import Rota, RuleScore
+from allocator.model.rota_result import Meeting, Rota, RuleScore
 from allocator.rota.plan import next_meetings
 from api import audit
 from api.db.models import RotaRow
@@ -29,6 +29,7 @@ from api.deps import (
     SettingsDep,
 )
 from api.errors import responses
+from api.routes.proposals import add_proposal_routes
 from api.schemas.jobs import JobOut
 from api.schemas.rota import (
     MeetingOut,
@@ -40,6 +41,7 @@ from api.schemas.rota import (
 )
 from api.services.errors import field_error
 from api.services.rota import current_meetings, current_rota, rule_descriptions
+from api.store import today_params
 from api.views import meeting_out, rota_analysis_out
 
 router = APIRouter(
@@ -56,19 +58,28 @@ def solve_rota(
     body: RotaSolveIn,
     scenario: ScenarioDep,
     session: SessionDep,
+    cache: CacheDep,
     jobs: JobsDep,
     settings: SettingsDep,
     scope: ScopeDep,
     user: Planner,
 ) -> JobOut:
     """Start planning the year's rota (a coordinator's own district; with any district it shares
-    attendees with, since one model binds them). Poll the job for progress."""
+    attendees with, since one model binds them). This year's rota in use is kept: meetings before
+    `today` never move, later ones only when freed or no longer possible, each with its reason. The
+    result is a proposal until accepted (`/proposals`). Poll the job for progress."""
     district = scope.planning_district(body.district)
     if body.time_limit > settings.max_time_limit:
         raise field_error(
             ["body", "time_limit"], f"at most {settings.max_time_limit:g} s", body.time_limit
         )
-    params = {"time_limit": body.time_limit, "keep_close_to_current": body.keep_close_to_current}
+    params = {
+        "time_limit": body.time_limit,
+        "keep_close_to_current": body.keep_close_to_current,
+        **today_params(cache.base(scenario), body.today),
+        "free_from": body.free_from.isoformat() if body.free_from else None,
+        "free_groups": list(body.free_groups),
+    }
     audit.record(
         session, user, "rota.solve", "scenario", scenario.id, scenario.id, {"district": district}
     )
@@ -84,7 +95,7 @@ def get_rota(
     user: CurrentUser,
     district: DistrictQuery = None,
 ) -> RotaOut:
-    """The rota in use: for each district you see, its newest solved rota's meetings."""
+    """The rota in use: for each district you see, the meetings of its newest accepted rota."""
     sources, meetings = current_meetings(session, scenario.id, scope.pick(district))
     created = {
         r.id: r.created_at
@@ -173,6 +184,19 @@ def _scores(session: SessionDep, scenario_id: int, districts: tuple[str, ...]) -
     return [RuleScore.model_validate(b) for b in row.summary.get("breakdown", [])]
 
 
+def _cancelled(session: SessionDep, scenario_id: int, districts: tuple[str, ...]) -> list[Meeting]:
+    """The published meetings the rotas in use cancelled, in their districts (for calendars)."""
+    sources, _ = current_meetings(session, scenario_id, districts)
+    found: list[Meeting] = []
+    for name, rota_id in sources.items():
+        row = session.get(RotaRow, rota_id)
+        for raw in row.summary.get("cancelled", []) if row is not None else []:
+            meeting = Meeting.model_validate(raw)
+            if meeting.district == name:
+                found.append(meeting)
+    return found
+
+
 def _file(data: bytes, media_type: str, name: str) -> Response:
     return Response(
         data,
@@ -246,8 +270,9 @@ def rota_calendar(
     """The rota in use as an .ics calendar (with several districts, a zip of one per district)."""
     districts = scope.pick(district)
     rota = _rota_in_use(session, scenario.id, districts)
+    cancelled = _cancelled(session, scenario.id, districts)
     with tempfile.TemporaryDirectory(prefix="lift-export-") as folder:
-        paths = write_rota_ics(rota, Path(folder), cache.base(scenario))
+        paths = write_rota_ics(rota, Path(folder), cache.base(scenario), cancelled=cancelled)
         if len(paths) == 1:
             return _file(paths[0].read_bytes(), "text/calendar", paths[0].name)
         buffer = io.BytesIO()
@@ -256,3 +281,6 @@ def rota_calendar(
                 archive.write(path, path.name)
     name = f"rota-{slug(scenario.name)}-calendars.zip"
     return _file(buffer.getvalue(), "application/zip", name)
+
+
+add_proposal_routes(router, "rota")

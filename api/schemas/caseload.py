@@ -34,7 +34,11 @@ class RebalanceIn(BaseModel):
     time_limit: TimeLimit = 30.0
     agreements: list[AgreementIn] = Field(default_factory=list, max_length=200)
     today: date | None = Field(
-        default=None, description="Support planned to start before this day is kept where it is"
+        default=None,
+        description=(
+            "Support that started before this day is running and never moves "
+            "(default: the real date in the scenario's year)"
+        ),
     )
 
 
@@ -72,6 +76,10 @@ class ChangeOut(Out):
     before_start: date | None
     after_start: date | None
     reason: str
+    kind: str = "broken"
+    """new, earlier (good news), broken (a promise broken) or withdrawn (consent withdrawn)."""
+    needed_by: str = ""
+    """The cases (`;`-separated) that took the time a broken promise had."""
 
 
 class PersonLoadOut(Out):

@@ -20,7 +20,21 @@ class RotaSolveIn(BaseModel):
     district: DistrictName | None = None
     time_limit: TimeLimit = 30.0
     keep_close_to_current: bool = Field(
-        default=True, description="Score changes against the rota in use (the stability rule)"
+        default=True,
+        description=(
+            "Keep to the rota in use: this year's meetings are promises kept from `today` on, "
+            "last year's weekdays and weeks are kept where they cost little"
+        ),
+    )
+    today: date | None = Field(
+        default=None,
+        description="Meetings before this day never move (default: the real date in the scenario's year)",
+    )
+    free_from: date | None = Field(
+        default=None, description="Published meetings from this day on may move"
+    )
+    free_groups: list[DistrictName] = Field(
+        default_factory=list, max_length=200, description="Groups whose meetings may move"
     )
 
 
@@ -38,6 +52,8 @@ class MeetingOut(Out):
     slot: str
     week: int
     attendees: list[str]
+    sequence: int = 0
+    """How many times the published meeting has changed (the calendar event's SEQUENCE)."""
 
 
 class RotaSourceOut(Out):

@@ -47,6 +47,7 @@ from api.schemas.common import ConstraintScoreOut
 from api.scope import Scope
 from api.store import (
     ScenarioCache,
+    job_today,
     latest_plan_ids,
     live_scenario,
     open_agreements,
@@ -264,6 +265,7 @@ def withdraw_in_plan(
                     before_person=support.person_id,
                     before_start=support.start,
                     reason=reason,
+                    kind="withdrawn",
                 )
             )
             started_delta, waiting_delta = -1, 1
@@ -284,6 +286,7 @@ def withdraw_in_plan(
                         f"{CONSENT_WITHDRAWN} on {on.isoformat()}: the support with "
                         f"{support.person_id} stops (it was to run to {row.end.isoformat()})"
                     ),
+                    kind="withdrawn",
                 )
             )
         else:
@@ -445,17 +448,22 @@ class CaseloadJobs:
             {**row.content, "agreements": [a.model_dump(mode="json") for a in kept]}
         )
         current = to_plan(assignments, waiting)
-        today = job.params.get("today")
         return RebalanceTask(
             scenario=scenario,
             current=current,
             new_agreements=tuple(new),
             params=self._params(job),
-            today=date.fromisoformat(today) if today else None,
+            today=job_today(job.params, scenario),
         )
 
     def persist(self, session: Session, job: JobRow, output: Any) -> tuple[int, str]:
-        """The plan, its waiting list and (for a rebalance) its change log, as one plan row."""
+        """The plan, its waiting list and (for a rebalance) its change log, as one plan row (a
+        proposal until accepted)."""
+        plan_id, line = self._persist(session, job, output)
+        note = job.params.get("today_note")
+        return plan_id, f"{line} ({note})" if note else line
+
+    def _persist(self, session: Session, job: JobRow, output: Any) -> tuple[int, str]:
         if not isinstance(output, CaseloadOutput):
             raise JobFailed("the caseload planner returned no plan")
         district_of = dict(
@@ -498,6 +506,9 @@ class CaseloadJobs:
                 },
                 "moved": output.moved,
                 "proven_minimal": output.proven_minimal,
+                "broken": output.broken,
+                "earlier": output.earlier,
+                "today": job.params.get("today"),
             },
         )
         missing = object()

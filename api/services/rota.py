@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from allocator.constraints import constraints_of
 from allocator.model.rota_result import Rota
 from allocator.rota.outcome import RotaOutcome
+from allocator.rota.promises import is_this_years
 from allocator.solve import SolveParams
 from api.convert import meeting_row, to_meeting
 from api.db.models import JobRow, MeetingRow, RotaRow, ScenarioRow
+from api.decisions import accepted_sources
 from api.jobs import JobFailed
-from api.store import ScenarioCache, live_scenario
+from api.store import ScenarioCache, job_today, live_scenario
 from api.worker import RotaTask
 
 
@@ -25,15 +28,8 @@ def rule_descriptions() -> dict[str, str]:
 
 
 def current_sources(session: Session, scenario_id: int, districts: Sequence[str]) -> dict[str, int]:
-    """For each district, the newest rota with meetings in it."""
-    rows = session.execute(
-        select(MeetingRow.district, func.max(MeetingRow.rota_id))
-        .join(RotaRow, RotaRow.id == MeetingRow.rota_id)
-        .where(RotaRow.scenario_id == scenario_id, MeetingRow.district.in_(list(districts)))
-        .group_by(MeetingRow.district)
-    ).all()
-    found = {district: rota_id for district, rota_id in rows}
-    return {d: found[d] for d in districts if d in found}
+    """For each district, the rota in use (its newest accepted rota)."""
+    return accepted_sources(session, scenario_id, "rota", districts)
 
 
 def current_meetings(
@@ -66,18 +62,34 @@ class RotaJobs:
         self._workers = workers
 
     def prepare(self, session: Session, job: JobRow) -> RotaTask:
-        """The live scenario and, when asked for, the rota in use as the one to stay close to."""
+        """The live scenario and, when asked for, the rota in use: this year's as promises kept from
+        `today` on, last year's as the pattern to stay close to."""
         row = session.get(ScenarioRow, job.scenario_id)
         if row is None:
             raise JobFailed("the scenario no longer exists")
         scenario = live_scenario(session, self._cache, row)
-        previous = None
+        today = job_today(job.params, scenario)
+        previous = published = None
         if job.params.get("keep_close_to_current", True):
-            previous = current_rota(session, row.id, scenario.district_names)
+            in_use = current_rota(session, row.id, scenario.district_names)
+            if in_use is not None and is_this_years(scenario, in_use):
+                published = in_use
+            else:
+                previous = in_use
         params = SolveParams(
             time_limit=float(job.params.get("time_limit", 10.0)), workers=self._workers
         )
-        return RotaTask(scenario=scenario, params=params, district=job.district, previous=previous)
+        free_from = job.params.get("free_from")
+        return RotaTask(
+            scenario=scenario,
+            params=params,
+            district=job.district,
+            previous=previous,
+            published=published,
+            today=today,
+            free_from=date.fromisoformat(free_from) if free_from else None,
+            free_groups=tuple(job.params.get("free_groups") or ()),
+        )
 
     def persist(self, session: Session, job: JobRow, output: Any) -> tuple[int, str]:
         """One rota row with its meetings and score."""
@@ -93,6 +105,10 @@ class RotaJobs:
             "reasons": [r.model_dump(mode="json") for r in output.reasons],
             "check_ok": None if output.check is None else output.check.ok,
             "breaches": [] if output.check is None else [str(b) for b in output.check.breaches],
+            "changes": [c.model_dump(mode="json") for c in output.changes],
+            "cancelled": [m.model_dump(mode="json") for m in output.cancelled],
+            "promises": output.promises_line(),
+            "today": job.params.get("today"),
         }
         rota = RotaRow(
             scenario_id=job.scenario_id,
@@ -105,7 +121,9 @@ class RotaJobs:
             rota.meetings.append(meeting_row(m))
         session.add(rota)
         session.flush()
-        return rota.id, summary_line(output, job.district)
+        line = summary_line(output, job.district)
+        note = job.params.get("today_note")
+        return rota.id, f"{line} ({note})" if note else line
 
 
 def summary_line(output: RotaOutcome, district: str | None) -> str:

@@ -56,14 +56,43 @@ const withDistrict = (path) => (district() ? `${path}${path.includes("?") ? "&" 
 const isCounty = () => state.me && state.me.district === null;
 const canPlan = () => state.me && state.me.role !== "viewer";
 
+function cell(value) {
+  return value instanceof Node ? value : String(value ?? "");
+}
+
+// A table in a box of its own that scrolls sideways when it is wider than the screen.
 function table(columns, rows, empty = "Nothing yet.") {
   if (!rows.length) return el("p", { class: "empty" }, empty);
   return el(
-    "table",
-    { class: "grid" },
-    el("thead", {}, el("tr", {}, columns.map(([label]) => el("th", {}, label)))),
-    el("tbody", {}, rows.map((row) => el("tr", {}, columns.map(([, get]) => el("td", {}, String(get(row) ?? "")))))),
+    "div",
+    { class: "scroll" },
+    el(
+      "table",
+      { class: "grid" },
+      el("thead", {}, el("tr", {}, columns.map(([label]) => el("th", {}, label)))),
+      el("tbody", {}, rows.map((row) => el("tr", {}, columns.map(([, get]) => el("td", {}, cell(get(row))))))),
+    ),
   );
+}
+
+// Dates as people here write them: dd/mm/yyyy.
+function dmy(iso) {
+  if (!iso) return "";
+  const [y, m, d] = String(iso).slice(0, 10).split("-");
+  return `${d}/${m}/${y}`;
+}
+
+function isoOf(text) {
+  const found = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s*$/.exec(text || "");
+  if (!found) return null;
+  const [, d, m, y] = found;
+  return `${y}-${m.padStart(2, "0")}-${d.padStart(2, "0")}`;
+}
+
+function todayDmy() {
+  const now = new Date();
+  const two = (n) => String(n).padStart(2, "0");
+  return `${two(now.getDate())}/${two(now.getMonth() + 1)}/${now.getFullYear()}`;
 }
 
 // Sign in ------------------------------------------------------------------------------------
@@ -97,6 +126,8 @@ function signOut() {
   $("#app").hidden = true;
   $("#who").hidden = true;
   $("#upload-result").replaceChildren();
+  $("#proposal-detail").replaceChildren();
+  $("#proposal-notes").replaceChildren();
 }
 
 // Scenarios ----------------------------------------------------------------------------------
@@ -111,6 +142,8 @@ async function loadScenarios(select) {
 
 async function chooseScenario(id) {
   state.scenario = id;
+  $("#proposal-detail").replaceChildren();
+  $("#proposal-notes").replaceChildren();
   state.detail = await api(`/api/scenarios/${id}`);
   const districts = state.detail.districts.filter((d) => isCounty() || d === state.me.district);
   const options = isCounty() ? [el("option", { value: "" }, "All districts")] : [];
@@ -136,7 +169,7 @@ function showSchools() {
 
 async function refreshAll() {
   showSchools();
-  await Promise.all([showRota(), showCaseload(), showAgreements(), showStaffing(), showJobs()]);
+  await Promise.all([showRota(), showCaseload(), showAgreements(), showStaffing(), showJobs(), showProposals()]);
 }
 
 async function upload(event) {
@@ -232,10 +265,14 @@ function calendar(meetings) {
     );
   }
   return el(
-    "table",
-    { class: "calendar" },
-    el("thead", {}, el("tr", {}, el("th", {}, "Week of"), WEEKDAYS.map((w) => el("th", {}, w)))),
-    el("tbody", {}, rows),
+    "div",
+    { class: "scroll" },
+    el(
+      "table",
+      { class: "calendar" },
+      el("thead", {}, el("tr", {}, el("th", {}, "Week of"), WEEKDAYS.map((w) => el("th", {}, w)))),
+      el("tbody", {}, rows),
+    ),
   );
 }
 
@@ -262,7 +299,7 @@ async function planRota() {
   const body = { time_limit: Number($("#rota-time").value) || 30 };
   if (district()) body.district = district();
   const job = await runJob("rota/solve", body, "#rota-job");
-  if (job) await showRota();
+  if (job) await Promise.all([showRota(), showProposals()]);
 }
 
 async function urgent() {
@@ -303,7 +340,7 @@ async function showCaseload() {
           plan.without_consent || [], "Every case has consent."),
   );
   $("#caseload-changes").replaceChildren(
-    table([["Case", (c) => c.case_id], ["Before", (c) => c.before_person], ["After", (c) => c.after_person],
+    table([["Kind", (c) => c.kind], ["Case", (c) => c.case_id], ["Before", (c) => c.before_person], ["After", (c) => c.after_person],
            ["Start before", (c) => c.before_start], ["Start after", (c) => c.after_start], ["Reason", (c) => c.reason]],
           plan.changes, "No rebalance yet."),
   );
@@ -312,8 +349,129 @@ async function showCaseload() {
 async function planCaseload(kind) {
   const body = { time_limit: Number($("#caseload-time").value) || 30 };
   if (district()) body.district = district();
+  if (kind === "rebalance") {
+    const today = isoOf($("#caseload-today").value);
+    if (!today) {
+      $("#caseload-job").replaceChildren(el("p", { class: "error" }, "Today must be a date written dd/mm/yyyy."));
+      return;
+    }
+    body.today = today;
+  }
   const job = await runJob(`caseload/${kind}`, body, "#caseload-job");
-  if (job) await Promise.all([showCaseload(), showAgreements()]);
+  if (job) await Promise.all([showCaseload(), showAgreements(), showProposals()]);
+}
+
+// Proposals ----------------------------------------------------------------------------------
+// A plan or rota made by a job is a proposal for each district until someone accepts it there.
+
+const AREAS = { caseload: "Caseload plan", rota: "Rota" };
+
+function figures(f) {
+  return Object.entries(f || {}).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k} ${v}`).join(", ");
+}
+
+async function showProposals() {
+  const lists = await Promise.all(
+    Object.keys(AREAS).map((area) => api(withDistrict(scenarioPath(`${area}/proposals`))).catch(() => [])),
+  );
+  const rows = lists.flat().sort((a, b) => b.created_at.localeCompare(a.created_at));
+  $("#proposals-list").replaceChildren(
+    table([["What", (p) => `${AREAS[p.job]} #${p.id} (${p.kind})`], ["District", (p) => p.district],
+           ["Made by", (p) => p.created_by || "-"], ["When", (p) => `${dmy(p.created_at)} ${p.created_at.slice(11, 16)}`],
+           ["Figures", (p) => figures(p.figures)],
+           ["", (p) => el("button", { type: "button", class: "open-proposal", onclick: () => openProposal(p.job, p.id, p.district) }, "Open")]],
+          rows, "No proposal is waiting for a decision."),
+  );
+  await showVersions();
+}
+
+function personAt(name, id, start) {
+  if (!id && !start) return "-";
+  return `${name || id || "nobody"}${start ? ` from ${dmy(start)}` : ""}`;
+}
+
+function differences(job, detail) {
+  if (job === "caseload") {
+    return table([["Kind", (c) => c.kind], ["Case", (c) => c.case_id],
+                  ["Before", (c) => personAt(c.before_name, c.before_person, c.before_start)],
+                  ["After", (c) => personAt(c.after_name, c.after_person, c.after_start)],
+                  ["Reason", (c) => c.reason + (c.needed_by ? ` (needed by ${c.needed_by.split(";").join(", ")})` : "")]],
+                 detail.cases, "It changes no case.");
+  }
+  const at = (day, slot) => (day ? `${dmy(day)} ${slot || ""}` : "-");
+  return table([["Kind", (m) => m.kind], ["Meeting", (m) => `${m.group}, term ${m.half_term}, no. ${m.index}`],
+                ["Before", (m) => at(m.before_date, m.before_slot)], ["After", (m) => at(m.after_date, m.after_slot)],
+                ["Reason", (m) => m.reason]], detail.meetings, "It moves no meeting.");
+}
+
+async function openProposal(job, id, where) {
+  const box = $("#proposal-detail");
+  let detail;
+  try {
+    detail = await api(scenarioPath(`${job}/proposals/${id}?district=${encodeURIComponent(where)}`));
+  } catch (error) {
+    box.replaceChildren(el("p", { class: "error" }, error.message));
+    return;
+  }
+  const keys = [...new Set([...Object.keys(detail.before), ...Object.keys(detail.after)])];
+  const decide = (action) => async () => {
+    const label = `${action === "accept" ? "Accept" : "Reject"} ${AREAS[job].toLowerCase()} #${id} for ${where}?` +
+      (action === "accept" ? " It will replace what is in use there at once." : "");
+    if (!window.confirm(label)) return;
+    try {
+      await api(scenarioPath(`${job}/proposals/${id}/${action}`), { method: "POST", json: { district: where } });
+      await openProposal(job, id, where);
+      await Promise.all([showProposals(), showRota(), showCaseload()]);
+    } catch (error) {
+      $("#proposal-error").textContent = error.message;
+    }
+  };
+  const pending = detail.status === "pending" || detail.status === "rejected";
+  box.replaceChildren(
+    el("h3", {}, `${AREAS[job]} #${id} for ${where}: ${detail.status}`),
+    el("p", {}, `Made by ${detail.proposal.created_by || "-"} on ${dmy(detail.proposal.created_at)}. ${detail.proposal.message}`),
+    el("p", {}, detail.in_use_id ? `Compared with #${detail.in_use_id}, ${detail.status === "accepted" ? "the version it replaced" : "in use now"}.` : "Nothing is in use yet."),
+    table([["Figure", (k) => k], ["Before", (k) => detail.before[k] ?? "-"], ["After", (k) => detail.after[k] ?? "-"]], keys),
+    el("div", { id: "proposal-differences" }, differences(job, detail)),
+    pending && canPlan()
+      ? el("div", { class: "row" },
+          el("button", { type: "button", id: "proposal-accept", onclick: decide("accept") }, "Accept"),
+          el("button", { type: "button", id: "proposal-reject", class: "secondary", onclick: decide("reject") }, "Reject"))
+      : "",
+    el("p", { id: "proposal-error", class: "error", role: "alert" }),
+  );
+  const notes = $("#proposal-notes");
+  notes.replaceChildren();
+  if (job === "caseload" && detail.status === "accepted") {
+    const found = await api(scenarioPath(`caseload/proposals/${id}/notes?district=${encodeURIComponent(where)}`)).catch(() => []);
+    notes.replaceChildren(
+      el("h3", {}, "Notes for schools"),
+      ...(found.length
+        ? found.map((n) => el("article", { class: "note" }, el("h4", {}, `${n.school} (URN ${n.urn})`), el("ul", {}, n.lines.map((l) => el("li", {}, l)))))
+        : [el("p", { class: "empty" }, "Nothing changed for any school.")]),
+    );
+  }
+}
+
+async function showVersions() {
+  const lists = await Promise.all(
+    Object.keys(AREAS).map((area) => api(withDistrict(scenarioPath(`${area}/versions`))).catch(() => [])),
+  );
+  const rollback = (v) => async () => {
+    if (!window.confirm(`Put ${AREAS[v.job].toLowerCase()} #${v.source_id} back in use for ${v.district}?`)) return;
+    try {
+      await api(scenarioPath(`${v.job}/versions/${v.id}/rollback`), { method: "POST" });
+      await Promise.all([showProposals(), showRota(), showCaseload()]);
+    } catch (error) {
+      alert(error.message);
+    }
+  };
+  $("#versions-list").replaceChildren(
+    table([["What", (v) => `${AREAS[v.job]} #${v.source_id}`], ["District", (v) => v.district],
+           ["Accepted by", (v) => v.decided_by || "-"], ["When", (v) => `${dmy(v.decided_at)} ${v.decided_at.slice(11, 16)}`],
+           ["", (v) => (v.in_use ? "in use" : canPlan() ? el("button", { type: "button", class: "rollback", onclick: rollback(v) }, "Roll back to this") : "")]],
+          lists.flat(), "No version has been accepted yet."),
+  );
 }
 
 // Agreements ---------------------------------------------------------------------------------
@@ -452,5 +610,6 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", () => download(withDistrict(scenarioPath(button.dataset.download)), button.dataset.download.split("/").pop()));
   }
   for (const tab of document.querySelectorAll("#tabs [role=tab]")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
+  $("#caseload-today").value = todayDmy();
   if (state.token) signIn(state.token);
 });

@@ -9,6 +9,7 @@ import pytest
 
 from allocator.io import write_scenario
 from allocator.model import Scenario
+from tests.api.accept import accept
 from tests.builders.service import (
     BACKENDS,
     Database,
@@ -52,13 +53,11 @@ def service(tmp_path: Path, tiny_zip: bytes, database: Database) -> Iterator[Ser
 def planned(
     tmp_path_factory: pytest.TempPathFactory, tiny_zip: bytes, database: Database
 ) -> Iterator[Service]:
-    """A service whose tiny county has a rota, a caseload plan and a staffing result (one per module
-    and backend)."""
+    """A service whose tiny county has a rota and a caseload plan (accepted in both districts) and a
+    staffing result (one per module and backend)."""
     for svc in make_service(tmp_path_factory.mktemp("planned"), tiny_zip, database):
-        rota = svc.run("rota/solve", {"time_limit": 10})
-        assert rota["status"] == "succeeded", rota
-        plan = svc.run("caseload/plan", {"time_limit": 10})
-        assert plan["status"] == "succeeded", plan
+        rota = accept(svc, svc.run("rota/solve", {"time_limit": 10}))
+        plan = accept(svc, svc.run("caseload/plan", {"time_limit": 10}))
         staffing = svc.call(
             "officer", "POST", f"/api/scenarios/{svc.scenario_id}/staffing", json={}
         )

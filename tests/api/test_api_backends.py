@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, inspect, select
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    column,
+    func,
+    insert,
+    inspect,
+    select,
+    table,
+    text,
+)
 
 from api.db.engine import make_engine
 from api.db.migrate import alembic_config, upgrade
@@ -93,3 +108,162 @@ def test_the_longest_values_the_scenario_format_allows_are_stored_on_every_backe
         sid = response.json()["id"]
         case = svc.call("officer", "GET", f"/api/scenarios/{sid}/agreements/T-0002").json()
         assert case["consent"] == f"exception: {reason}"
+
+
+def test_a_database_made_at_0003_keeps_what_it_uses(database: Database, tmp_path: Path) -> None:
+    """0004 accepts the newest plan and rota of each district, so what is in use stays in use."""
+    url = database.url(tmp_path)
+    command.upgrade(alembic_config(url), "0003")
+    engine = make_engine(url)
+    now = datetime(2025, 11, 1, 9, 0)
+    scenarios = table(
+        "scenarios",
+        column("id", Integer),
+        column("name", String),
+        column("academic_year", String),
+        column("districts", JSON),
+        column("content", JSON),
+        column("notes", JSON),
+        column("created_at", DateTime),
+    )
+    plans = table(
+        "plans",
+        column("id", Integer),
+        column("scenario_id", Integer),
+        column("kind", String),
+        column("districts", JSON),
+        column("summary", JSON),
+        column("created_at", DateTime),
+    )
+    changes = table(
+        "changes",
+        column("id", Integer),
+        column("plan_id", Integer),
+        column("case_id", String),
+        column("district", String),
+        column("before_person", String),
+        column("after_person", String),
+        column("before_start", Date),
+        column("after_start", Date),
+        column("reason", Text),
+    )
+    rotas = table(
+        "rotas",
+        column("id", Integer),
+        column("scenario_id", Integer),
+        column("districts", JSON),
+        column("summary", JSON),
+        column("created_at", DateTime),
+    )
+    meetings = table(
+        "meetings",
+        *(column(c, String) for c in ("district", "group", "weekday", "start", "end", "venue")),
+        *(column(c, String) for c in ("slot", "attendees")),
+        column("id", Integer),
+        column("rota_id", Integer),
+        column("half_term", Integer),
+        column("date", Date),
+        column("week", Integer),
+    )
+    with engine.begin() as connection:
+        connection.execute(
+            insert(scenarios),
+            [
+                {
+                    "id": 1,
+                    "name": "Old",
+                    "academic_year": "2025-26",
+                    "districts": ["North", "South"],
+                    "content": {},
+                    "notes": [],
+                    "created_at": now,
+                }
+            ],
+        )
+        connection.execute(
+            insert(plans),
+            [
+                {
+                    "id": i,
+                    "scenario_id": 1,
+                    "kind": kind,
+                    "districts": covered,
+                    "summary": {},
+                    "created_at": now,
+                }
+                for i, kind, covered in ((1, "import", ["North", "South"]), (2, "plan", ["North"]))
+            ],
+        )
+        early, late = date(2025, 11, 10), date(2025, 11, 3)
+        connection.execute(
+            insert(changes),
+            [
+                {
+                    "id": 1,
+                    "plan_id": 2,
+                    "case_id": "C-1",
+                    "district": "North",
+                    "before_person": None,
+                    "after_person": "P1",
+                    "before_start": None,
+                    "after_start": early,
+                    "reason": "new agreement",
+                },
+                {
+                    "id": 2,
+                    "plan_id": 2,
+                    "case_id": "C-2",
+                    "district": "North",
+                    "before_person": "P1",
+                    "after_person": "P1",
+                    "before_start": early,
+                    "after_start": late,
+                    "reason": "sooner",
+                },
+            ],
+        )
+        connection.execute(
+            insert(rotas),
+            [
+                {"id": r, "scenario_id": 1, "districts": ["North", "South"], "summary": {}}
+                | {"created_at": now}
+                for r in (1, 2)
+            ],
+        )
+        connection.execute(
+            insert(meetings),
+            [
+                {
+                    "id": i,
+                    "rota_id": rota,
+                    "district": district,
+                    "group": "G",
+                    "weekday": "Monday",
+                    "start": "09:30",
+                    "end": "11:00",
+                    "venue": "V",
+                    "slot": "S",
+                    "attendees": "",
+                    "half_term": 1,
+                    "date": date(2025, 9, 8),
+                    "week": 2,
+                }
+                for i, (rota, district) in enumerate(((1, "North"), (1, "South"), (2, "North")), 1)
+            ],
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        found = connection.execute(
+            text("SELECT job, district, source_id, action FROM decisions ORDER BY job, district")
+        ).all()
+        kinds = connection.execute(text("SELECT kind FROM changes ORDER BY id")).scalars().all()
+        sequences = connection.execute(text("SELECT sequence FROM meetings")).scalars().all()
+    engine.dispose()
+    assert [tuple(r) for r in found] == [
+        ("caseload", "North", 2, "accept"),
+        ("caseload", "South", 1, "accept"),
+        ("rota", "North", 2, "accept"),
+        ("rota", "South", 1, "accept"),
+    ]
+    assert kinds == ["new", "earlier"] and set(sequences) == {0}
+    assert _differences(url) == []

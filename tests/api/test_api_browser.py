@@ -1,14 +1,17 @@
 """The web page in a real browser (Debian's chromium, driven by Playwright): sign in, plan the rota,
-the caseload and staffing, add an agreement and rebalance, upload a scenario, download the calendar."""
+the caseload and staffing, accept their proposals, add an agreement and rebalance, review and accept
+the rebalance's proposal (on a desktop and a 390 px screen), upload a scenario, download the calendar."""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -17,7 +20,7 @@ from fastapi.testclient import TestClient
 from api.admin import add_user
 from api.main import create_app
 from api.security import Role
-from tests.builders.service import NORTH, NORTH_SCHOOL, settings_for
+from tests.builders.service import NORTH, NORTH_SCHOOL, SOUTH, settings_for
 
 CHROMIUM = Path("/usr/bin/chromium")
 JOB_TIMEOUT = 180_000
@@ -89,6 +92,29 @@ def live(tmp_path: Path, tiny_zip: bytes) -> Iterator[Live]:
         yield server
 
 
+def _accept_in_page(page: Any, what: str, district: str) -> None:
+    """Open the pending proposal of `what` for `district` on the Proposals tab and accept it."""
+    from playwright.sync_api import expect
+
+    page.click("[data-tab=proposals]")
+    row = page.locator("#proposals-list tr", has_text=what).filter(has_text=district)
+    row.locator("button.open-proposal").click()
+    expect(page.locator("#proposal-detail h3")).to_contain_text(f"for {district}: pending")
+    page.click("#proposal-accept")
+    expect(page.locator("#proposal-detail h3")).to_contain_text(f"for {district}: accepted")
+
+
+def _fits(page: Any, width: int) -> None:
+    """The page is no wider than the screen (wide tables scroll in their own box)."""
+    wide = page.evaluate(
+        """(width) => [...document.querySelectorAll("body *")]
+            .filter((e) => e.getBoundingClientRect().right > width && !e.closest(".scroll"))
+            .map((e) => `${e.tagName}#${e.id}.${e.className}`)""",
+        width,
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, wide
+
+
 def test_a_coordinator_and_an_officer_use_the_page(live: Live, tmp_path: Path) -> None:
     from playwright.sync_api import FilePayload, expect, sync_playwright
 
@@ -97,6 +123,13 @@ def test_a_coordinator_and_an_officer_use_the_page(live: Live, tmp_path: Path) -
         try:
             page = browser.new_page(accept_downloads=True)
             page.set_default_timeout(60_000)
+            confirmed: list[str] = []
+
+            def confirm(dialog: Any) -> None:
+                confirmed.append(dialog.message)
+                dialog.accept()
+
+            page.on("dialog", confirm)
             page.goto(live.url + "/")
 
             page.fill("#token", "lift_wrong")
@@ -111,6 +144,12 @@ def test_a_coordinator_and_an_officer_use_the_page(live: Live, tmp_path: Path) -
             page.click("#rota-run")
             expect(page.locator("#rota-job .stage")).to_have_text("succeeded", timeout=JOB_TIMEOUT)
             expect(page.locator("#rota-job")).to_contain_text("18 meetings, proven optimal")
+            expect(page.locator("#rota-calendar")).to_contain_text("No rota has been planned yet")
+            for district in (NORTH, SOUTH):
+                _accept_in_page(page, "Rota", district)
+            expect(page.locator("#proposal-differences")).to_contain_text("new")
+            assert any("replace what is in use" in m for m in confirmed)
+            page.click("[data-tab=rota]")
             expect(page.locator("#rota-calendar .meeting")).to_have_count(18)
             expect(page.locator("#rota-calendar th").first).to_have_text("Week of")
             expect(page.locator("#rota-analysis")).to_contain_text("proven optimal")
@@ -131,6 +170,9 @@ def test_a_coordinator_and_an_officer_use_the_page(live: Live, tmp_path: Path) -
             expect(page.locator("#caseload-job .stage")).to_have_text(
                 "succeeded", timeout=JOB_TIMEOUT
             )
+            for district in (NORTH, SOUTH):
+                _accept_in_page(page, "Caseload plan", district)
+            page.click("[data-tab=caseload]")
             expect(page.locator("#caseload-people")).to_contain_text("ST1")
             expect(page.locator("#caseload-without-consent")).to_contain_text("T-0003")
             expect(page.locator("#caseload-without-consent")).to_contain_text("consent")
@@ -174,10 +216,36 @@ def test_a_coordinator_and_an_officer_use_the_page(live: Live, tmp_path: Path) -
             expect(page.locator("#agreement-list")).to_contain_text("T-0900")
 
             page.click("[data-tab=caseload]")
+            expect(page.locator("#caseload-today")).to_have_value(re.compile(r"^\d\d/\d\d/\d{4}$"))
+            page.fill("#caseload-today", "06/10/2025")
             page.click("#caseload-rebalance")
             expect(page.locator("#caseload-job .stage")).to_have_text(
                 "succeeded", timeout=JOB_TIMEOUT
             )
+            expect(page.locator("#caseload-changes")).not_to_contain_text("T-0900")
+            page.click("[data-tab=proposals]")
+            row = page.locator("#proposals-list tr", has_text="Caseload plan")
+            expect(row).to_have_count(1)
+            expect(row).to_contain_text("rebalance")
+            row.locator("button.open-proposal").click()
+            differences = page.locator("#proposal-differences")
+            expect(differences).to_contain_text("T-0900")
+            expect(differences.locator("tr", has_text="T-0900")).to_contain_text("new")
+            expect(page.locator("#proposal-detail")).to_contain_text("started")
+            page.screenshot(path=str(tmp_path / "proposal-desktop.png"), full_page=True)
+            page.set_viewport_size({"width": 390, "height": 844})
+            _fits(page, 390)
+            page.screenshot(path=str(tmp_path / "proposal-390.png"), full_page=True)
+            page.click("#proposal-accept")
+            expect(page.locator("#proposal-detail h3")).to_contain_text("accepted")
+            expect(page.locator("#proposal-notes")).to_contain_text("T-0900")
+            expect(page.locator("#proposal-notes")).to_contain_text("newly agreed")
+            expect(page.locator("#versions-list button.rollback").first).to_be_visible()
+            _fits(page, 390)
+            page.screenshot(path=str(tmp_path / "accepted-390.png"), full_page=True)
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.screenshot(path=str(tmp_path / "accepted-desktop.png"), full_page=True)
+            page.click("[data-tab=caseload]")
             expect(page.locator("#caseload-changes")).to_contain_text("T-0900")
             with page.expect_download() as info:
                 page.click("[data-download='caseload/caseload.xlsx']")
@@ -186,6 +254,6 @@ def test_a_coordinator_and_an_officer_use_the_page(live: Live, tmp_path: Path) -
             expect(page.locator("#caseload-people")).not_to_contain_text("ST2")
             page.screenshot(path=str(tmp_path / "coordinator.png"), full_page=True)
             page.click("[data-tab=rota]")
-            page.screenshot(path="/tmp/lift-coordinator-rota.png", full_page=True)
+            page.screenshot(path=str(tmp_path / "coordinator-rota.png"), full_page=True)
         finally:
             browser.close()

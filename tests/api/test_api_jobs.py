@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from allocator.paths import KENT
 from api.db.models import JobRow, PlanRow, RotaRow
+from tests.api.accept import accept
 from tests.builders.service import NORTH, NORTH_SCHOOL, Database, Service, make_service, zip_folder
 
 NEW_CASE = {
@@ -92,12 +93,17 @@ def test_the_plan_shows_loads_and_the_waiting_list_with_reasons(planned: Service
 
 
 def test_a_rebalance_stores_new_agreements_then_commits_plan_and_changes(service: Service) -> None:
-    assert service.run("caseload/plan", {"time_limit": 10})["status"] == "succeeded"
+    accept(service, service.run("caseload/plan", {"time_limit": 10}))
     job = service.run(
-        "caseload/rebalance", {"time_limit": 10, "agreements": [NEW_CASE]}, role="coordinator"
+        "caseload/rebalance",
+        {"time_limit": 10, "agreements": [NEW_CASE], "today": "2025-10-06"},
+        role="coordinator",
     )
     assert job["status"] == "succeeded", job
     caseload = f"/api/scenarios/{service.scenario_id}/caseload"
+    before = service.call("coordinator", "GET", caseload).json()
+    assert "T-0300" not in {a["case_id"] for a in before["assignments"]}
+    accept(service, job, role="coordinator")
     plan = service.call("coordinator", "GET", caseload).json()
     changes = list(
         csv.DictReader(

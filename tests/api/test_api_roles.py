@@ -117,6 +117,50 @@ def _county_job(svc: Service, _role: str) -> dict[str, Any]:
     return {"job": svc.notes["rota_job"]}
 
 
+def _result(svc: Service, job: str) -> int:
+    found = svc.call("officer", "GET", f"/api/jobs/{svc.notes[job]}").json()["result_id"]
+    assert isinstance(found, int)
+    return found
+
+
+def _north_rota(svc: Service, _role: str) -> dict[str, Any]:
+    """The county rota, proposed for Northdown (read with `district`)."""
+    return {"proposal": _result(svc, "rota_job"), "params": {"district": NORTH}}
+
+
+def _north_plan(svc: Service, _role: str) -> dict[str, Any]:
+    return {"proposal": _result(svc, "plan_job"), "params": {"district": NORTH}}
+
+
+def _rota_not_in_use(svc: Service, _role: str) -> dict[str, Any]:
+    """Whichever of the county's and Northdown's own rota is not in use in Northdown (so that each
+    role that may accept one can)."""
+    versions = svc.call(
+        "officer",
+        "GET",
+        f"/api/scenarios/{svc.scenario_id}/rota/versions",
+        params={"district": NORTH},
+    ).json()
+    in_use = next(v["source_id"] for v in versions if v["in_use"])
+    choices = {_result(svc, "rota_job"), _result(svc, "north_job")} - {in_use}
+    return {"proposal": choices.pop(), "json": {"district": NORTH}}
+
+
+def _older_rota_version(svc: Service, _role: str) -> dict[str, Any]:
+    """An accepted rota of Northdown not in use now (one is made when there is none)."""
+    path = f"/api/scenarios/{svc.scenario_id}/rota"
+    versions = svc.call("officer", "GET", path + "/versions", params={"district": NORTH}).json()
+    older = [v for v in versions if not v["in_use"]]
+    if not older:
+        other = _rota_not_in_use(svc, "officer")
+        made = svc.call(
+            "officer", "POST", f"{path}/proposals/{other['proposal']}/accept", json=other["json"]
+        )
+        assert made.status_code == 201, made.text
+        return _older_rota_version(svc, _role)
+    return {"decision": older[0]["id"]}
+
+
 QUICK = {"time_limit": 2}
 S = "/api/scenarios/{sid}"
 
@@ -162,6 +206,32 @@ ROUTES: list[Route] = [
     Route("GET", S + "/rota/rota.csv", statuses(200, 200, viewer=200)),
     Route("GET", S + "/rota/rota.xlsx", statuses(200, 200, viewer=200)),
     Route("GET", S + "/rota/calendar.ics", statuses(200, 200, viewer=200)),
+    Route("GET", S + "/rota/proposals", statuses(200, 200, viewer=200)),
+    Route(
+        "GET",
+        S + "/rota/proposals/{proposal}",
+        statuses(200, 200, south_coordinator=404, viewer=200),
+        _north_rota,
+    ),
+    Route(
+        "POST",
+        S + "/rota/proposals/{proposal}/accept",
+        statuses(201, 201, south_coordinator=404),
+        _rota_not_in_use,
+    ),
+    Route(
+        "POST",
+        S + "/rota/proposals/{proposal}/reject",
+        statuses(201, 201, south_coordinator=404),
+        _rota_not_in_use,
+    ),
+    Route("GET", S + "/rota/versions", statuses(200, 200, viewer=200)),
+    Route(
+        "POST",
+        S + "/rota/versions/{decision}/rollback",
+        statuses(201, 201, south_coordinator=404),
+        _older_rota_version,
+    ),
     Route("POST", S + "/caseload/plan", statuses(202, 202), lambda _s, _r: {"json": QUICK}),
     Route("POST", S + "/caseload/rebalance", statuses(202, 202), lambda _s, _r: {"json": QUICK}),
     Route("GET", S + "/caseload", statuses(200, 200, viewer=200)),
@@ -170,6 +240,44 @@ ROUTES: list[Route] = [
     Route("GET", S + "/caseload/unassigned.csv", statuses(200, 200, viewer=200)),
     Route("GET", S + "/caseload/changes.csv", statuses(200, 200, viewer=200)),
     Route("GET", S + "/caseload/caseload.xlsx", statuses(200, 200, viewer=200)),
+    Route("GET", S + "/caseload/proposals", statuses(200, 200, viewer=200)),
+    Route(
+        "GET",
+        S + "/caseload/proposals/{proposal}",
+        statuses(200, 200, south_coordinator=404, viewer=200),
+        _north_plan,
+    ),
+    Route(
+        "GET",
+        S + "/caseload/proposals/{proposal}/notes",
+        statuses(200, 200, south_coordinator=404, viewer=200),
+        _north_plan,
+    ),
+    Route(
+        "GET",
+        S + "/caseload/proposals/{proposal}/notes.html",
+        statuses(200, 200, south_coordinator=404, viewer=200),
+        _north_plan,
+    ),
+    Route(
+        "POST",
+        S + "/caseload/proposals/{proposal}/accept",
+        statuses(409, 409, south_coordinator=404),
+        lambda s, _r: {**_north_plan(s, _r), "params": {}, "json": {"district": NORTH}},
+    ),
+    Route(
+        "POST",
+        S + "/caseload/proposals/{proposal}/reject",
+        statuses(409, 409, south_coordinator=404),
+        lambda s, _r: {**_north_plan(s, _r), "params": {}, "json": {"district": NORTH}},
+    ),
+    Route("GET", S + "/caseload/versions", statuses(200, 200, viewer=200)),
+    Route(
+        "POST",
+        S + "/caseload/versions/{decision}/rollback",
+        statuses(409, 409, south_coordinator=404),
+        lambda s, _r: {"decision": _caseload_version_in_use(s)},
+    ),
     Route("POST", S + "/staffing", statuses(201, 403), lambda _s, _r: {"json": {}}),
     Route("GET", S + "/staffing", statuses(200, 403, viewer=200)),
     Route(
@@ -208,6 +316,16 @@ def svc(planned: Service, tiny_zip: bytes) -> Service:
     return planned
 
 
+def _caseload_version_in_use(svc: Service) -> int:
+    versions = svc.call(
+        "officer",
+        "GET",
+        f"/api/scenarios/{svc.scenario_id}/caseload/versions",
+        params={"district": NORTH},
+    ).json()
+    return int(next(v["id"] for v in versions if v["in_use"]))
+
+
 def _key(route: Route) -> str:
     return f"{route.method} {route.path.replace('{sid}', '{scenario_id}')}"
 
@@ -228,7 +346,9 @@ def test_no_or_wrong_token_is_401(svc: Service, route: Route, who: str) -> None:
 
 
 def _bare(svc: Service, route: Route, who: str) -> Any:
-    path = route.path.format(sid=svc.scenario_id, case="T-0001", job=svc.notes["north_job"])
+    path = route.path.format(
+        sid=svc.scenario_id, case="T-0001", job=svc.notes["north_job"], proposal=1, decision=1
+    )
     return svc.call(who, route.method, path, json={})
 
 
@@ -239,7 +359,14 @@ def test_every_api_route_is_in_the_role_table(tmp_path: Any) -> None:
         for path, operations in app.openapi()["paths"].items()
         for method in operations
     }
-    table = {_key(r).replace("{case}", "{case_id}").replace("{job}", "{job_id}") for r in ROUTES}
+    table = {
+        _key(r)
+        .replace("{case}", "{case_id}")
+        .replace("{job}", "{job_id}")
+        .replace("{proposal}", "{proposal_id}")
+        .replace("{decision}", "{decision_id}")
+        for r in ROUTES
+    }
     assert routes == table
 
 

@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 
 import api.store
 from allocator.io import write_scenario
+from tests.api.accept import accept
 from tests.builders.folders import make_tiny_scenario
 from tests.builders.service import Service, make_service, zip_folder
 
@@ -171,8 +172,7 @@ def test_an_uploaded_row_without_consent_is_shown_withdrawn(tmp_path: Path) -> N
 def planned(tmp_path: Path) -> Iterator[Service]:
     """The tiny county, uploaded without a plan and then planned by the solver."""
     for svc in make_service(tmp_path, _zip(tmp_path, "case_id,person_id,start,end,status\n")):
-        job = svc.run("caseload/plan", {"time_limit": 5})
-        assert job["status"] == "succeeded", job
+        accept(svc, svc.run("caseload/plan", {"time_limit": 5}))
         yield svc
 
 
@@ -190,8 +190,7 @@ def test_analysis_figures_and_the_next_rebalance_follow(planned: Service) -> Non
     assert target["case_id"] not in _listed(body["waiting"])
     assert target["case_id"] in _listed(body["without_consent"])
     # A rebalance afterwards never plans it again, and its checker agrees.
-    job = planned.run("caseload/rebalance", {"time_limit": 5})
-    assert job["status"] == "succeeded", job
+    job = accept(planned, planned.run("caseload/rebalance", {"time_limit": 5}))
     result = planned.call("officer", "GET", f"/api/jobs/{job['id']}/result").json()["caseload"]
     assert result["analysis"]["check_ok"], result["analysis"]["breaches"]
     assert target["case_id"] not in _listed(result["assignments"])

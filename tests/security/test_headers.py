@@ -14,6 +14,7 @@ import pytest
 
 from allocator.io import write_scenario
 from api.headers import DOCS_POLICY, PAGE_POLICY, cacheable
+from tests.api.accept import accept
 from tests.builders.folders import make_tiny_scenario
 from tests.builders.service import Service, make_service, zip_folder
 
@@ -26,8 +27,7 @@ def svc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     folder = tmp_path_factory.mktemp("headers")
     write_scenario(make_tiny_scenario(), folder / "tiny")
     for service in make_service(folder, zip_folder(folder / "tiny")):
-        done = service.run("rota/solve", {"time_limit": 5})
-        assert done["status"] == "succeeded", done
+        accept(service, service.run("rota/solve", {"time_limit": 5}))
         yield service
 
 

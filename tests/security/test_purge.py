@@ -24,6 +24,7 @@ from allocator.model import Scenario
 from api.admin import Redaction, add_user, forget_deleted
 from api.cli import service_app
 from api.db.engine import make_engine
+from api.db.models import ChangeRow
 from api.main import create_app
 from api.security import Role
 from api.settings import Settings
@@ -112,6 +113,18 @@ def test_a_purged_case_id_is_in_no_byte_of_the_database_files(running: Running) 
     assert running.job("caseload/plan", {"time_limit": 10})["status"] == "succeeded"
     rebalanced = running.job("caseload/rebalance", {"time_limit": 10, "agreements": [NEW_CASE]})
     assert rebalanced["status"] == "succeeded", rebalanced
+    with running.client.app.state.sessions.begin() as session:  # type: ignore[attr-defined]
+        # A kept case's broken promise names the purged case that needed its time.
+        session.add(
+            ChangeRow(
+                plan_id=rebalanced["result_id"],
+                case_id=KEPT,
+                district="Northdown",
+                reason=f"the time was needed for {GONE}",
+                kind="broken",
+                needed_by=f"{GONE};{PLANNED}",
+            )
+        )
     cases = f"/api/scenarios/{running.scenario_id}/agreements"
     for case in (PLANNED, GONE):
         closed = running.client.post(

@@ -25,6 +25,7 @@ from api.deps import Scope
 from api.services.caseload import analysis_out
 from api.services.rota import summary_line
 from api.views import scoped_rota_breaches
+from tests.api.accept import accept
 from tests.builders.folders import make_tiny_scenario
 from tests.builders.service import (
     NORTH,
@@ -64,8 +65,7 @@ def svc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     write_scenario(make_tiny_scenario(), folder / "tiny")
     for service in make_service(folder, zip_folder(folder / "tiny")):
         for path in ("rota/solve", "caseload/plan"):
-            done = service.run(path, {"time_limit": 5})
-            assert done["status"] == "succeeded", done
+            accept(service, service.run(path, {"time_limit": 5}))
         made = service.call("officer", "POST", _at(service, "staffing"), json={})
         assert made.status_code == 201, made.text
         yield service

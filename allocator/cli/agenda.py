@@ -137,6 +137,12 @@ def agenda(
             f"got {end}; expected a date on or after --from", param_hint="--until"
         )
     scenario = _load(scenario_dir)
+    if not scenario.requests:
+        console.print(
+            f"{scenario_dir} has no requests.csv (or it is empty): there is nothing to put on an "
+            "agenda. See docs/scenario-format.md for its columns."
+        )
+        raise typer.Exit(0)
     params = SolveParams(time_limit=time_limit, workers=workers or default_workers(), seed=seed)
     rota = _rota(scenario, rota_csv, params)
     with solve_bars(err_console) as progress:

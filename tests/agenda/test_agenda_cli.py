@@ -108,3 +108,12 @@ def test_agenda_refuses_a_bad_date_and_a_bad_rota(tmp_path: Path) -> None:
     )
     assert bad_rota.exit_code == 2
     assert not out.exists()
+
+
+def test_agenda_without_requests_says_there_is_nothing_to_place(tmp_path: Path) -> None:
+    write_scenario(agenda_county([]), tmp_path / "s")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["agenda", "--scenario", str(tmp_path / "s"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "nothing to put on an agenda" in " ".join(result.output.split())
+    assert not out.exists()

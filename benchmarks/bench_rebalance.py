@@ -1,6 +1,6 @@
 """Rebalance benchmark: many random rebalances, each run three ways on the same plan and the same new
-agreements: keeping promises (the product), re-optimising (the rebalance levels without the promise
-level: how a rebalance worked before), and first-come insertion (the new cases fitted around the plan by
+agreements: keeping promises (the product), re-optimising (the rebalance levels without the two promise
+levels: how a rebalance worked before), and first-come insertion (the new cases fitted around the plan by
 priority, no solve).
 
     .venv/bin/python -m benchmarks.bench_rebalance [--sizes kent,county:0.5] [--rebalances 20]

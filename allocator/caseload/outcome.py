@@ -162,7 +162,7 @@ class RebalanceOutcome:
     moved: int
     """Planned cases given another person or start, or no longer started."""
     proven_minimal: bool
-    """The fewest broken promises is proven, among plans that start the most priority weight."""
+    """The fewest broken promises is proven, among plans that start the most urgent weight."""
     broken: int = 0
     """Promises broken: planned cases started later, by someone else, or no longer started."""
     earlier: int = 0

@@ -227,7 +227,7 @@ def _solve_part(
     proof_seconds: float = 0.0,
     policy: str = "promises",
 ) -> tuple[dict[int, Placement], tuple[SolveResult, ...], dict[str, int]]:
-    """Solve one part: the four planning levels, or on a rebalance its seven (`_rebalance_part`).
+    """Solve one part: the four planning levels, or on a rebalance its eight (`_rebalance_part`).
 
     Returns the placements, one result per level, and every penalty's value in the final solution.
     """

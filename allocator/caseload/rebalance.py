@@ -4,8 +4,9 @@ support, and say why each planned case moved.
 A planned start is a promise to a school and a family. Only the parts the new agreements touch (or
 whose plan no longer holds) are solved again, and in them only the planned cases of the people who
 could take a new agreement are opened up. The planner's rebalance levels (`allocator.caseload.plan`)
-then, in order: start the most priority weight; break the fewest promises (a planned case that starts
-later, with someone else, or not at all); shorten waits, travel and imbalance; and move and shift the
+then, in order: start the most urgent weight; break the fewest promises (a planned case that starts
+later, with someone else, or not at all); start the most other priority weight (a routine case that
+does not fit around the promises waits); shorten waits, travel and imbalance; and move and shift the
 fewest planned cases. A case that starts earlier is good news, and is reported as such. Each broken
 promise names the cases that took its time. `changes.csv`'s reasons are written here.
 """
@@ -96,8 +97,9 @@ def rebalance(
 
     Only the planned cases of the people who could take a new agreement are opened up again (with
     the new and the waiting cases); the rest of the plan stays where it is. Among those plans it
-    starts the most priority weight, then breaks the fewest promises, then shortens waits, travel and
-    imbalance, then moves and shifts the fewest planned cases. With no new agreements nothing changes.
+    starts the most urgent weight, then breaks the fewest promises, then starts the most other
+    priority weight, then shortens waits, travel and imbalance, then moves and shifts the fewest
+    planned cases. With no new agreements nothing changes.
     `params.time_limit` bounds the whole call, building, decoding and checking included;
     `proof_seconds` (per part the new agreements touch) may be added to prove the fewest broken
     promises, or find fewer, where the time limit left it unproven. With `district`, only that

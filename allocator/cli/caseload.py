@@ -256,7 +256,7 @@ def rebalance_command(
         typer.Option(
             "--prove-for",
             min=0.0,
-            help="Up to this many more seconds to prove the fewest moves (or find fewer) if the "
+            help="Up to this many more seconds to prove the fewest broken promises (or find fewer) if the "
             "time limit left it unproven.",
         ),
     ] = 0.0,

@@ -679,8 +679,8 @@ def build_caseload_model(
     rebalance: bool = False,
 ) -> tuple[CaseloadModel, list[Level]]:
     """The model of an instance with every hard rule, and its levels in order: the four planning
-    levels; on a rebalance the fewest broken promises comes second, and the fewest changes and the
-    least start shift last."""
+    levels; on a rebalance the urgent weight not started and the fewest broken promises come first,
+    and the fewest changes and the least start shift last."""
     m = FORMULATIONS[formulation](instance)
     for rule in constraints_of("caseload", "hard"):
         rule.fn(m)

@@ -1,0 +1,152 @@
+// Shared by every part of the page: state, the API client, tables, dates, jobs and downloads.
+
+export const state = { token: sessionStorage.getItem("lift-token") || "", me: null, scenario: null, detail: null };
+export const $ = (selector) => document.querySelector(selector);
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    node.append(child instanceof Node ? child : document.createTextNode(child ?? ""));
+  }
+  return node;
+}
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(ApiError.describe(status, body));
+    this.status = status;
+    this.body = body;
+  }
+  static describe(status, body) {
+    const detail = body && body.detail;
+    if (Array.isArray(detail)) {
+      return detail.map((e) => `${(e.loc || []).join(" › ")}: ${e.msg}`).join("\n");
+    }
+    return detail || `request failed (${status})`;
+  }
+}
+
+export async function api(path, options = {}) {
+  const headers = Object.assign({ Authorization: `Bearer ${state.token}` }, options.headers || {});
+  if (options.json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(options.json);
+  }
+  const response = await fetch(path, { method: options.method || "GET", headers, body: options.body });
+  if (response.status === 401 && path !== "/api/me") hooks.signedOut();
+  if (options.raw) {
+    if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+    return response;
+  }
+  const body = response.status === 204 ? null : await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, body);
+  return body;
+}
+
+export const scenarioPath = (rest) => `/api/scenarios/${state.scenario}/${rest}`;
+export const district = () => $("#district").value;
+export const withDistrict = (path) => (district() ? `${path}${path.includes("?") ? "&" : "?"}district=${encodeURIComponent(district())}` : path);
+export const isCounty = () => state.me && state.me.district === null;
+export const canPlan = () => state.me && state.me.role !== "viewer";
+
+export function cell(value) {
+  return value instanceof Node ? value : String(value ?? "");
+}
+
+// A table in a box of its own that scrolls sideways when it is wider than the screen.
+export function table(columns, rows, empty = "Nothing yet.") {
+  if (!rows.length) return el("p", { class: "empty" }, empty);
+  return el(
+    "div",
+    { class: "scroll", tabindex: "0" },
+    el(
+      "table",
+      { class: "grid" },
+      el("thead", {}, el("tr", {}, columns.map(([label]) => el("th", {}, label)))),
+      el("tbody", {}, rows.map((row) => el("tr", {}, columns.map(([, get]) => el("td", {}, cell(get(row))))))),
+    ),
+  );
+}
+
+// Dates as people here write them: dd/mm/yyyy.
+export function dmy(iso) {
+  if (!iso) return "";
+  const [y, m, d] = String(iso).slice(0, 10).split("-");
+  return `${d}/${m}/${y}`;
+}
+
+export function isoOf(text) {
+  const found = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s*$/.exec(text || "");
+  if (!found) return null;
+  const [, d, m, y] = found;
+  return `${y}-${m.padStart(2, "0")}-${d.padStart(2, "0")}`;
+}
+
+export function todayDmy() {
+  const now = new Date();
+  const two = (n) => String(n).padStart(2, "0");
+  return `${two(now.getDate())}/${two(now.getMonth() + 1)}/${now.getFullYear()}`;
+}
+
+// What other parts do when something changes; each part registers its own view under its name.
+export const hooks = { signedOut: () => {} };
+const views = new Map();
+
+export function registerView(name, show) {
+  views.set(name, show);
+}
+
+// Show again the named parts of the page (all of them without names).
+export async function refresh(...names) {
+  const shown = names.length ? names : [...views.keys()];
+  await Promise.all(shown.map((name) => (views.get(name) || (async () => {}))()));
+}
+
+// Jobs ---------------------------------------------------------------------------------------
+
+export async function runJob(path, body, box) {
+  const target = $(box);
+  target.replaceChildren(el("progress", { max: "1", value: "0" }), el("span", { class: "stage" }, "queued"));
+  let job;
+  try {
+    job = await api(scenarioPath(path), { method: "POST", json: body });
+  } catch (error) {
+    target.replaceChildren(el("p", { class: "error" }, error.message));
+    return null;
+  }
+  const cancel = el("button", { type: "button", onclick: () => api(`/api/jobs/${job.id}/cancel`, { method: "POST" }).catch(() => {}) }, "Cancel");
+  target.append(cancel);
+  while (job.status === "queued" || job.status === "running") {
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    job = await api(`/api/jobs/${job.id}`);
+    target.querySelector("progress").value = job.progress;
+    const objective = job.objective === null ? "" : `, objective ${job.objective}`;
+    target.querySelector(".stage").textContent = `${job.status} ${Math.round(job.progress * 100)}% ${job.stage}${objective}`;
+  }
+  cancel.remove();
+  target.querySelector(".stage").textContent = job.status;
+  target.append(el("p", { class: job.status === "succeeded" ? "summary" : "error" }, job.message));
+  target.dataset.status = job.status;
+  await refresh("jobs");
+  return job;
+}
+
+// Downloads ----------------------------------------------------------------------------------
+
+export async function download(path, fallback) {
+  try {
+    const response = await api(path, { raw: true });
+    const given = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+    const link = el("a", { href: URL.createObjectURL(await response.blob()), download: given ? given[1] : fallback });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  } catch (error) {
+    alert(error.message);
+  }
+}

@@ -98,7 +98,7 @@ def test_a_refused_upload_carries_the_headers(svc: Service) -> None:
 
 
 def test_static_files_may_be_cached_but_keep_the_other_headers(svc: Service) -> None:
-    for path in ("/static/js/main.js", "/static/app.css", "/docs-assets/swagger-ui-bundle.js"):
+    for path in ("/static/js/main.js", "/static/css/app.css", "/docs-assets/swagger-ui-bundle.js"):
         response = svc.call("anonymous", "GET", path)
         assert response.status_code == 200, path
         assert_protected(response, store=False)

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.api.accept import run_and_accept
 from tests.builders.browser import ARGS, CHROMIUM, DESKTOP, Live
+from tests.builders.service import Service
 
 if not CHROMIUM.exists() and os.environ.get("CI") == "true":
     pytest.fail(
@@ -67,3 +69,16 @@ def page() -> Iterator[Any]:
             assert not errors, f"the page's script failed: {errors}"
         finally:
             browser.close()
+
+
+@pytest.fixture
+def planned_live(live: Live) -> Live:
+    """`live` with a rota and a caseload plan made and accepted in both districts of the tiny county."""
+    svc = Service(
+        client=TestClient(live.app),
+        tokens={"officer": live.officer, "coordinator": live.coordinator},
+        scenario_id=1,
+    )
+    run_and_accept(svc, "rota/solve", {"time_limit": 10})
+    run_and_accept(svc, "caseload/plan", {"time_limit": 10})
+    return live

@@ -17,6 +17,7 @@ from api.db.models import ScenarioRow, User, utcnow
 from api.jobs import JobManager
 from api.scope import Scope
 from api.security import UNKNOWN_TOKEN, Role, TokenRefused, authenticate, needs_last_used
+from api.services.landing import sees
 from api.settings import Settings
 from api.store import ScenarioCache
 
@@ -107,9 +108,9 @@ def get_scenario(
     user: CurrentUser,
     scenario_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
 ) -> ScenarioRow:
-    """The scenario of the path; 404 if there is none."""
+    """The scenario of the path; 404 if there is none, or it does not hold the user's district."""
     row = session.get(ScenarioRow, scenario_id)
-    if row is None:
+    if row is None or not sees(user, row):
         raise HTTPException(404, f"scenario {scenario_id} not found")
     return row
 

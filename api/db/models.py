@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -52,6 +53,8 @@ class User(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
     """When the token last signed a request in (to the hour, to keep reads free of writes)."""
+    last_scenario_id: Mapped[int | None] = mapped_column(Integer)
+    """The scenario this user chose last on the page (no foreign key: a deleted scenario is skipped)."""
 
 
 class ScenarioRow(Base):
@@ -66,6 +69,8 @@ class ScenarioRow(Base):
     content: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     """The validated `Scenario` as JSON, with no agreements and no current plan (loaded when used)."""
     notes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    live: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """The scenario in use in the county (at most one; users land on it until they choose another)."""
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

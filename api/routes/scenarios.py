@@ -32,6 +32,7 @@ from api.schemas.scenarios import (
     ValidationOut,
 )
 from api.services.errors import Invalid
+from api.services.landing import make_live, visible
 from api.settings import Settings
 from api.store import OPEN, save_scenario
 from api.uploads import BadUpload, Limits, Upload, read_upload
@@ -66,20 +67,36 @@ def _summary_out(row: ScenarioRow, open_agreements: int) -> ScenarioSummaryOut:
         academic_year=row.academic_year,
         districts=list(row.districts),
         open_agreements=open_agreements,
+        live=row.live,
         created_at=row.created_at,
     )
 
 
 @router.get("", response_model=list[ScenarioSummaryOut])
 def list_scenarios(session: SessionDep, user: CurrentUser) -> list[ScenarioSummaryOut]:
-    """Every stored scenario, newest first, with its open cases in the districts you see (a user of
-    one district never gets a county total)."""
+    """Every stored scenario you see (a district user: those holding their district), newest first,
+    with its open cases in the districts you see (a user of one district never gets a county total)."""
     query = select(AgreementRow.scenario_id, func.count()).where(AgreementRow.status == OPEN)
     if user.district is not None:
         query = query.where(AgreementRow.district == user.district)
     counts = dict(session.execute(query.group_by(AgreementRow.scenario_id)).all())
-    rows = session.scalars(select(ScenarioRow).order_by(ScenarioRow.id.desc()))
-    return [_summary_out(row, counts.get(row.id, 0)) for row in rows]
+    return [_summary_out(row, counts.get(row.id, 0)) for row in visible(session, user)]
+
+
+@router.post(
+    "/{scenario_id}/live", response_model=ScenarioSummaryOut, responses=responses(403, 404)
+)
+def make_scenario_live(
+    scenario: ScenarioDep, session: SessionDep, user: Officer
+) -> ScenarioSummaryOut:
+    """Make this the county's live scenario: users who have not chosen one land on it."""
+    make_live(session, scenario)
+    audit.record(session, user, "scenario.live", "scenario", scenario.id, scenario.id, {})
+    session.commit()
+    query = select(func.count()).where(
+        AgreementRow.scenario_id == scenario.id, AgreementRow.status == OPEN
+    )
+    return _summary_out(scenario, session.scalar(query) or 0)
 
 
 @router.post(

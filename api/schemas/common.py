@@ -32,6 +32,8 @@ class UserOut(Out):
     name: str
     role: str
     district: str | None
+    scenario_id: int | None = None
+    """The scenario the page opens on (None when the user sees none)."""
 
 
 class ConstraintScoreOut(Out):

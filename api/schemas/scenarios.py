@@ -36,6 +36,8 @@ class ScenarioSummaryOut(Out):
     academic_year: str
     districts: list[str]
     open_agreements: int
+    live: bool = False
+    """The county's live scenario (the one users land on until they choose another)."""
     created_at: UtcTime
 
 

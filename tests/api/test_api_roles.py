@@ -167,6 +167,13 @@ S = "/api/scenarios/{sid}"
 ROUTES: list[Route] = [
     Route("GET", "/api/health", {r: 200 for r in ROLES}),
     Route("GET", "/api/me", statuses(200, 200, viewer=200)),
+    Route(
+        "PUT",
+        "/api/me/scenario",
+        statuses(200, 200, viewer=200),
+        lambda s, _r: {"json": {"scenario_id": s.scenario_id}},
+    ),
+    Route("POST", S + "/live", statuses(200, 403)),
     Route("GET", "/api/scenarios", statuses(200, 200, viewer=200)),
     Route("POST", "/api/scenarios", statuses(201, 403), _zip),
     Route("POST", "/api/scenarios/validate", statuses(200, 200), _zip),

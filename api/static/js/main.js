@@ -6,7 +6,7 @@ import * as caseload from "./caseload.js";
 import "./jobs.js";
 import * as proposals from "./proposals.js";
 import * as rota from "./rota.js";
-import { chooseScenario, refreshAll, signIn, signOut, upload } from "./session.js";
+import { makeLive, pickScenario, refreshAll, signIn, signOut, upload } from "./session.js";
 import * as staffing from "./staffing.js";
 
 function showTab(name) {
@@ -21,7 +21,8 @@ function start() {
     signIn($("#token").value.trim());
   });
   $("#sign-out").addEventListener("click", signOut);
-  $("#scenario").addEventListener("change", (event) => chooseScenario(event.target.value));
+  $("#scenario").addEventListener("change", (event) => pickScenario(event.target.value));
+  $("#scenario-live").addEventListener("click", makeLive);
   $("#district").addEventListener("change", refreshAll);
   $("#upload-form").addEventListener("submit", upload);
   for (const part of [rota, caseload, proposals, agreements, staffing]) part.init();

@@ -34,12 +34,37 @@ export function signOut() {
   $("#proposal-notes").replaceChildren();
 }
 
+// Opens on `select`, else where the user landed (chosen last, else the live one, else the oldest).
 async function loadScenarios(select) {
   const scenarios = await api("/api/scenarios");
   const picker = $("#scenario");
-  picker.replaceChildren(...scenarios.map((s) => el("option", { value: s.id }, `${s.name} ${s.academic_year} (#${s.id})`)));
-  if (select) picker.value = String(select);
-  if (scenarios.length) await chooseScenario(picker.value);
+  picker.replaceChildren(...scenarios.map((s) =>
+    el("option", { value: s.id }, `${s.name} ${s.academic_year} (#${s.id})${s.live ? " (live)" : ""}`)));
+  const landing = select || state.me.scenario_id;
+  if (landing && scenarios.some((s) => s.id === Number(landing))) picker.value = String(landing);
+  $("#scenario-live").hidden = !scenarios.length;
+  if (!scenarios.length) {
+    $("#scenario-summary").replaceChildren(el("p", { class: "empty" }, "No scenario holds your district yet."));
+    return;
+  }
+  await chooseScenario(picker.value);
+}
+
+// The user picked a scenario: remember it for their next sign-in, then show it.
+export async function pickScenario(id) {
+  await api("/api/me/scenario", { method: "PUT", json: { scenario_id: Number(id) } }).catch(() => {});
+  await chooseScenario(id);
+}
+
+export async function makeLive() {
+  const chosen = $("#scenario").selectedOptions[0];
+  if (!window.confirm(`Make ${chosen.textContent} the live scenario? Users who have not chosen one will open on it.`)) return;
+  try {
+    await api(`/api/scenarios/${state.scenario}/live`, { method: "POST" });
+    await loadScenarios(state.scenario);
+  } catch (error) {
+    $("#upload-result").replaceChildren(el("p", { class: "error" }, error.message));
+  }
 }
 
 export async function chooseScenario(id) {
@@ -59,7 +84,7 @@ export async function chooseScenario(id) {
     ),
   );
   state.schools = await api(scenarioPath("schools"));
-  await refresh();
+  await refreshAll();
 }
 
 function showSchools() {
@@ -85,6 +110,7 @@ export async function upload(event) {
   try {
     const stored = await api("/api/scenarios", { method: "POST", body: form });
     out.textContent = `Stored ${stored.name} ${stored.academic_year} as scenario #${stored.id}.`;
+    await api("/api/me/scenario", { method: "PUT", json: { scenario_id: stored.id } }).catch(() => {});
     await loadScenarios(stored.id);
   } catch (error) {
     out.replaceChildren(el("p", { class: "error" }, "The scenario was not stored:"), el("pre", { class: "error" }, error.message));

@@ -9,9 +9,26 @@ import * as rota from "./rota.js";
 import { makeLive, pickScenario, refreshAll, signIn, signOut, upload } from "./session.js";
 import * as staffing from "./staffing.js";
 
-function showTab(name) {
-  for (const tab of document.querySelectorAll("#tabs [role=tab]")) tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
+const tabs = () => [...document.querySelectorAll("#tabs [role=tab]")].filter((t) => t.offsetParent !== null);
+
+// Tabs as the ARIA pattern has them: the chosen one is in the Tab order, arrows move between them.
+function showTab(name, focus = false) {
+  for (const tab of document.querySelectorAll("#tabs [role=tab]")) {
+    const chosen = tab.dataset.tab === name;
+    tab.setAttribute("aria-selected", String(chosen));
+    tab.tabIndex = chosen ? 0 : -1;
+    if (chosen && focus) tab.focus();
+  }
   for (const section of document.querySelectorAll(".tab")) section.hidden = section.id !== `tab-${name}`;
+}
+
+function moveBetweenTabs(event) {
+  const shown = tabs();
+  const at = shown.indexOf(event.target);
+  const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: shown.length - 1 }[event.key];
+  if (at < 0 || to === undefined) return;
+  event.preventDefault();
+  showTab(shown[(to + shown.length) % shown.length].dataset.tab, true);
 }
 
 function start() {
@@ -30,6 +47,12 @@ function start() {
     button.addEventListener("click", () => download(withDistrict(scenarioPath(button.dataset.download)), button.dataset.download.split("/").pop()));
   }
   for (const tab of document.querySelectorAll("#tabs [role=tab]")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
+  for (const section of document.querySelectorAll(".tab")) {
+    section.setAttribute("role", "tabpanel");
+    section.setAttribute("aria-labelledby", `tab-button-${section.id.slice(4)}`);
+  }
+  $("#tabs").addEventListener("keydown", moveBetweenTabs);
+  showTab("rota");
   if (state.token) signIn(state.token);
 }
 

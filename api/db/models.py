@@ -246,6 +246,49 @@ class DecisionRow(Base):
     decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class OutcomeRow(Base):
+    """What a LIFT meeting (or the county route) decided for a request, and when."""
+
+    __tablename__ = "request_outcomes"
+    __table_args__ = (
+        UniqueConstraint("scenario_id", "request_id", name="uq_request_outcomes_request"),
+        Index("ix_request_outcomes_scope", "scenario_id", "district"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"))
+    request_id: Mapped[str] = mapped_column(String(64))
+    district: Mapped[str] = mapped_column(String(NAME))
+    outcome: Mapped[str] = mapped_column(String(32))
+    """advice, school_to_school, training, specialist (an agreement follows) or a referral on."""
+    decided_on: Mapped[date] = mapped_column(Date)
+    case_id: Mapped[str | None] = mapped_column(String(64))
+    """The agreement a `specialist` outcome became, once it exists."""
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class ReviewRow(Base):
+    """A measure taken for a case at its entry, a review, or its exit."""
+
+    __tablename__ = "case_reviews"
+    __table_args__ = (Index("ix_case_reviews_case", "scenario_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"))
+    case_id: Mapped[str] = mapped_column(String(64))
+    district: Mapped[str] = mapped_column(String(NAME))
+    date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))
+    """entry, review or exit."""
+    measure: Mapped[str] = mapped_column(String(100))
+    value: Mapped[float] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
 class StaffingRow(Base):
     """A staffing formula's result for a scenario."""
 

@@ -386,3 +386,25 @@ def read_upload(uploads: Sequence[Upload], limits: Limits) -> tuple[Scenario, li
                 ]
             ) from None
     return scenario, notes + more
+
+
+def check_zip(sent: str, data: bytes, limits: Limits, what: str = "zip file") -> int:
+    """Refuse a zip (an XLSX workbook is one) that is unreadable, encrypted, damaged or inflates past
+    `limits`, inflating every member with the same caps as a scenario upload; returns the bytes it
+    unzips to. Nothing is kept."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error):
+        raise BadUpload(f"{shown(sent or 'the upload')} is not a readable {what}") from None
+    if len(members) > limits.zip_members:
+        raise BadUpload(
+            f"{shown(sent)} holds {len(members)} entries: the service reads at most "
+            f"{limits.zip_members}"
+        )
+    used = 0
+    for member in members:
+        if member.is_dir():
+            continue
+        used += len(_inflate(data, member, limits, used))
+    return used

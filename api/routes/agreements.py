@@ -5,20 +5,45 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, File, HTTPException, Path, Query, UploadFile
 from sqlalchemy import select
 
-from api import audit
+from api import audit, store
 from api.convert import to_agreement
 from api.db.models import AgreementRow
-from api.deps import CacheDep, CurrentUser, Planner, ScenarioDep, ScopeDep, SessionDep
+from api.deps import (
+    CacheDep,
+    CurrentUser,
+    Planner,
+    ScenarioDep,
+    ScopeDep,
+    SessionDep,
+    SettingsDep,
+)
 from api.errors import responses
-from api.schemas.agreements import AgreementClose, AgreementIn, AgreementOut, AgreementUpdate
+from api.schemas.agreements import (
+    AgreementClose,
+    AgreementIn,
+    AgreementOut,
+    AgreementUpdate,
+    CaseRecordOut,
+    ImportOut,
+    PreviewOut,
+)
 from api.scope import Scope
-from api.services.agreements import add_agreement, district_of, domain
+from api.services.agreements import (
+    add_agreement,
+    case_record,
+    district_of,
+    domain,
+    import_file,
+    preview_file,
+)
 from api.services.caseload import withdraw_consent
 from api.services.errors import FieldError, Invalid, field_error
+from api.settings import Settings
 from api.store import AGREEMENT_FIELDS, CLOSED, OPEN
+from api.uploads import BadUpload, Limits
 
 router = APIRouter(
     prefix="/api/scenarios/{scenario_id}/agreements",
@@ -26,6 +51,10 @@ router = APIRouter(
     responses=responses(401, 404, 422),
 )
 
+AgreementFile = Annotated[
+    UploadFile,
+    File(description="New agreements: a CSV (UTF-8) or XLSX (first sheet) with a header row"),
+]
 CaseIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 
 
@@ -74,6 +103,86 @@ def create_agreement(
     row = add_agreement(session, cache.base(scenario), scenario.id, body, scope, user)
     session.commit()
     return row
+
+
+def _limits(settings: Settings) -> Limits:
+    return Limits(
+        total_bytes=settings.max_unzipped_bytes,
+        file_bytes=settings.max_file_bytes,
+        zip_members=settings.max_zip_entries,
+    )
+
+
+def _file(upload: UploadFile, settings: Settings) -> tuple[str, bytes]:
+    """The uploaded file's name and bytes (read at most one byte past the limit)."""
+    return upload.filename or "the file", upload.file.read(settings.max_file_bytes + 1)
+
+
+@router.post("/preview", response_model=PreviewOut, responses=responses(400, 403, 413))
+def preview_agreements(
+    file: AgreementFile,
+    scenario: ScenarioDep,
+    session: SessionDep,
+    cache: CacheDep,
+    settings: SettingsDep,
+    scope: ScopeDep,
+    user: Planner,
+) -> PreviewOut:
+    """What a file of new agreements (the agreements.csv columns; dates dd/mm/yyyy or yyyy-mm-dd)
+    holds, row by row with each problem in plain words; nothing is stored. A file that is neither
+    CSV nor XLSX is a 400, one too large (or of more than 2,000 rows) a 413."""
+    name, data = _file(file, settings)
+    try:
+        out, _ = preview_file(
+            session, cache.base(scenario), scenario.id, scope, name, data, _limits(settings)
+        )
+    except BadUpload as error:
+        raise HTTPException(error.status, str(error)) from None
+    return out
+
+
+@router.post(
+    "/import",
+    response_model=ImportOut,
+    status_code=201,
+    responses=responses(400, 403, 409, 413),
+)
+def import_agreements(
+    file: AgreementFile,
+    scenario: ScenarioDep,
+    session: SessionDep,
+    cache: CacheDep,
+    settings: SettingsDep,
+    scope: ScopeDep,
+    user: Planner,
+) -> ImportOut:
+    """Add every agreement of a file, or none: any problem refuses the file (422, each at
+    ["body", "file", row, column]). A coordinator adds cases of their own district's schools only."""
+    name, data = _file(file, settings)
+    try:
+        out = import_file(
+            session, cache.base(scenario), scenario.id, scope, user, name, data, _limits(settings)
+        )
+    except BadUpload as error:
+        raise HTTPException(error.status, str(error)) from None
+    session.commit()
+    return out
+
+
+@router.get("/{case_id}/timeline", response_model=CaseRecordOut)
+def case_timeline(
+    case_id: CaseIdPath,
+    scenario: ScenarioDep,
+    session: SessionDep,
+    cache: CacheDep,
+    scope: ScopeDep,
+    user: CurrentUser,
+) -> CaseRecordOut:
+    """A case's record: its fields, the support of the plan in use, and its events in date order
+    (agreed, each change with who and when, each rebalance change with its reason, planned, started,
+    finished). Reviews are not recorded yet. 404 when the case is not in your district."""
+    row = _get(session, scenario.id, case_id, scope)
+    return case_record(session, cache.base(scenario), row, store.today())
 
 
 @router.get("/{case_id}", response_model=AgreementOut)

@@ -101,3 +101,97 @@ class AgreementOut(Out):
     closed_on: date | None
     created_at: UtcTime
     updated_at: UtcTime
+
+
+class FieldChangeOut(BaseModel):
+    """One field of a case changed: its name for people, the value before and after (as shown)."""
+
+    field: str
+    label: str
+    before: str
+    after: str
+
+
+class TimelineEventOut(BaseModel):
+    """Something that happened to a case, on a day (and at a time when the service recorded it)."""
+
+    on: date
+    at: UtcTime | None = None
+    kind: str = Field(
+        description="agreed, recorded, changed, planned, rebalanced, waiting, started, closed "
+        "or finished"
+    )
+    title: str
+    detail: str = ""
+    by: str | None = Field(default=None, description="Who did it (a user of the service)")
+    changes: list[FieldChangeOut] = Field(default_factory=list)
+
+
+class SupportOut(BaseModel):
+    """The support of the plan in use for a case: who, from when to when."""
+
+    person_id: str
+    person_name: str
+    team: str
+    start: date
+    end: date
+    status: str
+
+
+class CaseRecordOut(BaseModel):
+    """A case's record: its fields, the support planned, and its timeline in date order."""
+
+    agreement: AgreementOut
+    school_name: str
+    support: SupportOut | None
+    waiting: str | None = Field(default=None, description="Why the case waits, if it does")
+    events: list[TimelineEventOut]
+    reviews: str = Field(description="Reviews of the support (none are recorded yet)")
+
+
+class RowProblemOut(BaseModel):
+    """A problem with a cell (or a whole row) of an uploaded file, in plain words."""
+
+    row: int = Field(description="The spreadsheet row (the header is row 1)")
+    column: str | None = None
+    value: str | None = None
+    expected: str
+
+
+class PreviewRowOut(BaseModel):
+    """A row of an uploaded file: what it would add, or its problems."""
+
+    row: int
+    case_id: str
+    district: str | None
+    school_urn: str
+    school_name: str | None
+    need_type: str
+    sen_stage: str
+    lac: str
+    consent: str
+    agreed_on: date | None
+    agreed_on_text: str
+    minutes_per_week: str
+    weeks: str
+    priority: str
+    problems: list[RowProblemOut]
+
+
+class PreviewOut(BaseModel):
+    """What an uploaded file of new agreements holds; nothing is stored."""
+
+    file: str
+    rows: list[PreviewRowOut]
+    ok: int = Field(description="Rows that would be added")
+    with_problems: int
+    problems: list[RowProblemOut] = Field(
+        description="Problems of the file itself (a missing column, say)"
+    )
+
+
+class ImportOut(BaseModel):
+    """Agreements added from a file (all of its rows, or none)."""
+
+    added: int
+    case_ids: list[str]

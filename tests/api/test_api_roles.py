@@ -104,6 +104,16 @@ def _zip(svc: Service, _role: str) -> dict[str, Any]:
     return {"files": [("files", ("tiny.zip", svc.notes["zip"], "application/zip"))]}
 
 
+def _agreement_file(_svc: Service, role: str) -> dict[str, Any]:
+    """A CSV of one new agreement at the role's own school (the upload of new agreements)."""
+    urn = SOUTH_SCHOOL if role == "south_coordinator" else NORTH_SCHOOL
+    data = (
+        "case_id,school_urn,need_type,sen_stage,lac,consent,agreed_on,minutes_per_week,weeks,"
+        f"priority\n{new_case('F')},{urn},C&I,EHCP,no,yes,01/10/2025,30,6,2\n"
+    ).encode()
+    return {"files": [("file", ("new.csv", data, "text/csv"))]}
+
+
 def _own_school(_svc: Service, role: str) -> dict[str, Any]:
     urn = SOUTH_SCHOOL if role == "south_coordinator" else NORTH_SCHOOL
     return {"params": {"school_urn": urn}}
@@ -205,6 +215,14 @@ ROUTES: list[Route] = [
         S + "/agreements/{case}/close",
         statuses(200, 200, south_coordinator=404),
         lambda s, r: {**_north_case(s, r), "json": {"closed_on": "2025-12-01"}},
+    ),
+    Route("POST", S + "/agreements/preview", statuses(200, 200), _agreement_file),
+    Route("POST", S + "/agreements/import", statuses(201, 201), _agreement_file),
+    Route(
+        "GET",
+        S + "/agreements/{case}/timeline",
+        statuses(200, 200, south_coordinator=404, viewer=200),
+        _north_case,
     ),
     Route("POST", S + "/rota/solve", statuses(202, 202), lambda _s, _r: {"json": QUICK}),
     Route("GET", S + "/rota", statuses(200, 200, viewer=200)),

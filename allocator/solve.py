@@ -162,6 +162,10 @@ class ProgressEvent:
     elapsed: float
     time_limit: float
     done: bool = False
+    placed: int | None = None
+    """How many the best solution so far places (e.g. cases started), when the planner counts them."""
+    to_place: int | None = None
+    """Out of how many (with `placed`)."""
 
 
 ProgressFn = Callable[[ProgressEvent], None]

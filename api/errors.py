@@ -40,10 +40,121 @@ class ErrorMessage(BaseModel):
     detail: str
 
 
+class PlainFieldError(FieldError):
+    """An invalid field, with `message`: the field's name and what it expects, in plain English."""
+
+    message: str = ""
+
+
 class ValidationFailed(BaseModel):
     """Every invalid field of a request."""
 
-    detail: list[FieldError]
+    detail: list[PlainFieldError]
+
+
+DATE = "a date written dd/mm/yyyy"
+NAMES: dict[str, str] = {
+    "case_id": "Case id",
+    "school_urn": "School",
+    "need_type": "Need",
+    "sen_stage": "SEN stage",
+    "lac": "Looked after",
+    "consent": "Consent",
+    "agreed_on": "Agreed on",
+    "minutes_per_week": "Minutes a week",
+    "weeks": "Weeks",
+    "priority": "Priority",
+    "time_limit": "Time limit (seconds)",
+    "today": "Today",
+    "free_from": "Free from",
+    "free_groups": "Groups free to move",
+    "on": "Date",
+    "after": "After",
+    "district": "District",
+    "limit": "How many",
+}
+"""Fields' names as the page shows them (others: the field's own name, in words)."""
+FORMATS: dict[str, str] = {
+    "consent": "write yes, no, or exception: and the reason",
+    "case_id": "letters, digits, dots, dashes and underscores only (a reference, never a name)",
+    "school_urn": "a school of the scenario",
+    "priority": "1 (urgent), 2 or 3 (routine)",
+    "lac": "yes or no",
+}
+"""What a field expects, when its form says more than the rule that failed."""
+_DATES = ("today", "free_from", "on", "after", "agreed_on", "closed_on", "start", "end", "from")
+_RULES = {
+    "greater_than": "more than {gt}",
+    "greater_than_equal": "{ge} or more",
+    "less_than": "less than {lt}",
+    "less_than_equal": "at most {le}",
+    "string_too_short": "at least {min_length} characters",
+    "string_too_long": "at most {max_length} characters",
+    "too_short": "at least {min_length} items",
+    "too_long": "at most {max_length} items",
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "finite_number": "a number",
+    "bool_parsing": "yes or no (true or false)",
+    "bool_type": "yes or no (true or false)",
+    "string_type": "text",
+    "list_type": "a list",
+    "dict_type": "a set of named values",
+    "model_type": "a set of named values",
+    "enum": "one of {expected}",
+    "literal_error": "one of {expected}",
+}
+
+
+def field_name(loc: Sequence[str | int]) -> str:
+    """A field's name for people: its last named part of `loc` (not body, query or path)."""
+    named = [p for p in loc if isinstance(p, str) and p not in ("body", "query", "path")]
+    if not named:
+        return "The request"
+    last = named[-1]
+    return NAMES.get(last, last.replace("_", " ").capitalize())
+
+
+def plain_message(error: FieldError, ctx: dict[str, Any] | None = None) -> str:
+    """What is wrong with a field in plain English: its name, what it expects and in which form."""
+    named = [p for p in error.loc if isinstance(p, str) and p not in ("body", "query", "path")]
+    key = named[-1] if named else ""
+    name = field_name(error.loc)
+    if error.type == "scenario_problem":
+        rows = [str(p) for p in error.loc[3:] if isinstance(p, int)]
+        where = (
+            f"{error.loc[2]}" + (f", row {rows[0]}" if rows else "") if len(error.loc) > 2 else ""
+        )
+        column = f", column {key}" if len(named) > 2 else ""
+        return f"{where}{column}: expected {error.msg}".lstrip(": ")
+    if error.type == "extra_forbidden":
+        return f"{name}: not something this form takes (leave it out)"
+    wanted = DATE if key in _DATES or error.type.startswith("date") else FORMATS.get(key)
+    if error.type == "missing":
+        return f"{name} is needed" + (f": {wanted}" if wanted else "")
+    if error.type.startswith("date") or key == "consent":
+        return f"{name}: {wanted}"
+    rule = _RULES.get(error.type)
+    if rule is not None:
+        try:
+            said = rule.format(**(ctx or {}))
+        except (KeyError, IndexError):
+            said = ""
+        said = said or error.msg
+    else:
+        said = error.msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if wanted and wanted not in said:
+        return f"{name}: {said} ({wanted})"
+    return f"{name}: {said}"
+
+
+def _plain(error: FieldError, ctx: dict[str, Any] | None = None) -> PlainFieldError:
+    if isinstance(error, PlainFieldError) and error.message:
+        return error
+    return PlainFieldError(**error.model_dump(), message=plain_message(error, ctx))
 
 
 _DESCRIPTIONS = {
@@ -82,9 +193,10 @@ def problems_as_errors(problems: Sequence[Problem]) -> list[FieldError]:
 
 
 def unprocessable(errors: Sequence[FieldError]) -> JSONResponse:
-    """A 422 response listing `errors`."""
+    """A 422 response listing `errors`, each with its plain `message`."""
+    detail = [_plain(e) for e in errors]
     return JSONResponse(
-        status_code=422, content=ValidationFailed(detail=list(errors)).model_dump(mode="json")
+        status_code=422, content=ValidationFailed(detail=detail).model_dump(mode="json")
     )
 
 
@@ -98,15 +210,32 @@ async def _validation(_request: Request, error: Exception) -> JSONResponse:
     if any(e.get("type") == "json_invalid" for e in raw):
         return JSONResponse(status_code=400, content={"detail": "the body is not valid JSON"})
     errors = [
-        FieldError(
-            loc=[p if isinstance(p, int) else str(p) for p in e.get("loc", ())],
-            msg=str(e.get("msg", "")),
-            type=str(e.get("type", "")),
-            input=jsonable_encoder(e.get("input"), custom_encoder={bytes: lambda _: "<bytes>"}),
+        _plain(
+            FieldError(
+                loc=[p if isinstance(p, int) else str(p) for p in e.get("loc", ())],
+                msg=str(e.get("msg", "")),
+                type=str(e.get("type", "")),
+                input=jsonable_encoder(e.get("input"), custom_encoder={bytes: lambda _: "<bytes>"}),
+            ),
+            _context(e.get("ctx")),
         )
         for e in raw
     ]
     return unprocessable(errors)
+
+
+def _context(ctx: Any) -> dict[str, Any]:
+    """A pydantic error's context with its values as text (`expected` lists read as words)."""
+    if not isinstance(ctx, dict):
+        return {}
+    return {k: _said(v) for k, v in ctx.items()}
+
+
+def _said(value: Any) -> str:
+    """A limit or list as people write it: 600 rather than 600.0, no quotes."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).replace("'", "")
 
 
 async def _invalid(_request: Request, error: Exception) -> JSONResponse:

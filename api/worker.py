@@ -25,20 +25,37 @@ from allocator.caseload.rebalance import rebalance
 from allocator.model import Agreement, Scenario
 from allocator.model.caseload_result import CaseloadCheck, CaseloadKpis, CaseloadPlan, Change
 from allocator.model.rota_result import Rota
+from allocator.rota.data import component_label, components
 from allocator.rota.plan import plan_rota
 from allocator.solve import ConstraintScore, ProgressEvent, SolveParams
 
 
 @dataclass(frozen=True)
 class Progress:
-    """A solver's progress as a job shows it."""
+    """A solver's progress as a job shows it: `stage` in plain words (what is placed so far, out of
+    how many, and what the solver is doing)."""
 
     stage: str
     objective: float | None
     best_bound: float | None
+    placed: int | None = None
+    to_place: int | None = None
 
 
 Report = Callable[[Progress], None]
+
+STEPS = {
+    "not_started": "starting as many cases as possible",
+    "waiting": "shortening waits",
+    "travel": "cutting travel",
+    "balance": "sharing the work fairly",
+    "urgent_not_started": "starting urgent cases first",
+    "broken_promises": "keeping the promised starts",
+    "changes": "changing as few plans as possible",
+    "start_shift": "keeping planned start weeks",
+    "feasibility": "finding a plan",
+}
+"""What the solver does at each level of a caseload job, in plain words."""
 
 
 class Task(Protocol):
@@ -48,13 +65,74 @@ class Task(Protocol):
         """Solve, telling `report` of progress; return the planner's output."""
 
 
-def _progress(prefix: str, event: ProgressEvent) -> Progress:
-    stage = f"{event.level} ({event.level_index + 1}/{event.levels})"
+def _caseload_progress(event: ProgressEvent) -> Progress:
+    """A caseload event in words: "placed 120 of 155 cases; shortening waits (step 2 of 4)"."""
+    teams, _, level = event.level.rpartition(": ")
+    doing = STEPS.get(level, level.replace("_", " "))
+    step = f"{doing} (step {event.level_index + 1} of {event.levels})"
+    if teams:
+        step = f"{step} for {teams}"
+    if event.placed is not None and event.to_place is not None:
+        step = f"placed {event.placed} of {event.to_place} cases; {step}"
     return Progress(
-        stage=f"{prefix}: {stage}" if prefix else stage,
+        stage=step,
         objective=event.objective,
         best_bound=event.best_bound,
+        placed=event.placed,
+        to_place=event.to_place,
     )
+
+
+class RotaCounter:
+    """Turns the rota planner's events into "18 of 24 meetings placed; ..." as its parts are solved
+    one after another (each part's solution places all its meetings)."""
+
+    def __init__(self, scenario: Scenario, district: str | None) -> None:
+        halves = len(scenario.terms)
+        self.parts = [
+            (
+                component_label(scenario, part),
+                sum(
+                    scenario.group_by_name[g].meetings_per_half_term * halves
+                    for g in part
+                    if g in scenario.group_by_name
+                ),
+            )
+            for part in components(scenario, district)
+        ]
+        self.total = sum(n for _, n in self.parts)
+        self.index = -1
+        self.finished: dict[int, int] = {}
+        self.label: str | None = None
+        self.closed = True
+
+    def __call__(self, label: str, event: ProgressEvent) -> Progress:
+        if label != self.label or self.closed:
+            self.index = min(self.index + 1, len(self.parts) - 1)
+            self.label = label
+        self.closed = event.done and event.objective is not None
+        size = self.parts[self.index][1] if self.parts else 0
+        if event.objective is not None:
+            self.finished[self.index] = size
+        else:
+            self.finished.pop(self.index, None)
+        placed = sum(self.finished.values())
+        if event.done:
+            doing = (
+                f"{label} planned" if event.objective is not None else f"no rota yet for {label}"
+            )
+        elif event.objective is None:
+            doing = f"looking for a first rota for {label}"
+        else:
+            doing = f"improving the rota for {label}"
+        part = f", part {self.index + 1} of {len(self.parts)}" if len(self.parts) > 1 else ""
+        return Progress(
+            stage=f"{placed} of {self.total} meetings placed; {doing}{part}",
+            objective=event.objective,
+            best_bound=event.best_bound,
+            placed=placed,
+            to_place=self.total,
+        )
 
 
 @dataclass(frozen=True)
@@ -73,12 +151,13 @@ class RotaTask:
 
     def run(self, report: Report) -> Any:
         """The rota outcome."""
+        words = RotaCounter(self.scenario, self.district)
         return plan_rota(
             self.scenario,
             self.params,
             previous=self.previous,
             district=self.district,
-            progress=lambda label, event: report(_progress(label, event)),
+            progress=lambda label, event: report(words(label, event)),
             published=self.published,
             today=self.today,
             free_from=self.free_from,
@@ -159,7 +238,7 @@ class CaseloadTask:
             self.scenario,
             self.params,
             district=self.district,
-            progress=lambda event: report(_progress("", event)),
+            progress=lambda event: report(_caseload_progress(event)),
         )
         return _output(outcome)
 
@@ -182,7 +261,7 @@ class RebalanceTask:
             self.new_agreements,
             self.params,
             self.today,
-            progress=lambda event: report(_progress("", event)),
+            progress=lambda event: report(_caseload_progress(event)),
         )
         return _output(rebalanced.outcome, rebalanced)
 

@@ -82,7 +82,12 @@ def formulation_for(engine: str) -> str:
 
 
 def _part_progress(
-    progress: ProgressFn | None, label: str, start: float, total: float
+    progress: ProgressFn | None,
+    label: str,
+    start: float,
+    total: float,
+    placed_before: int = 0,
+    to_place: int | None = None,
 ) -> ProgressFn | None:
     if progress is None:
         return None
@@ -98,8 +103,29 @@ def _part_progress(
                 elapsed=time.perf_counter() - start,
                 time_limit=total,
                 done=event.done,
+                placed=None if event.placed is None else placed_before + event.placed,
+                to_place=to_place if to_place is not None else event.to_place,
             )
         )
+
+    return relay
+
+
+def started_cases(part: CaseloadInstance, placements: Mapping[int, Placement]) -> int:
+    """How many of the part's counted cases `placements` starts (for progress)."""
+    return sum(1 for c in placements if part.cases[c].counted)
+
+
+def _counting(
+    progress: ProgressFn | None, part: CaseloadInstance, placed: list[int]
+) -> ProgressFn | None:
+    """`progress` with each event telling the cases the best plan so far starts (`placed[0]`)."""
+    if progress is None:
+        return None
+    counted = sum(1 for case in part.cases if case.counted)
+
+    def relay(event: ProgressEvent) -> None:
+        progress(replace(event, placed=placed[0], to_place=counted))
 
     return relay
 
@@ -127,6 +153,8 @@ def _solve_levels(
     hint: dict[Any, int] | None = model.hint(warm_start)
     results: list[SolveResult] = []
     best = None
+    placed = [started_cases(model.instance, warm_start)]
+    progress = _counting(progress, model.instance, placed)
     for index, level in enumerate(levels):
         left = seconds - (time.perf_counter() - began)
         if best is not None and left < MIN_LEVEL_SECONDS:
@@ -148,6 +176,8 @@ def _solve_levels(
                 break
             continue  # this level is left as found; the next starts from the same solution
         best = solution
+        if progress is not None:
+            placed[0] = started_cases(model.instance, model.placements(solution))
         hint = None  # the model now holds the level, with this solution as the next warm start
         if index < 2 and planning:
             # Starting cases earlier where there is room keeps the levels held and helps the next.
@@ -376,6 +406,8 @@ def solve_parts(
     solved: list[PartSolve] = []
     sizes = [decided_cases(p) for p in parts]
     shares = TimeShares(params.time_limit, sum(sizes), start, least=MIN_PART_SECONDS)
+    to_place = sum(1 for p in parts for case in p.cases if case.counted)
+    placed_before = 0
     for part, size in zip(parts, sizes, strict=True):
         part_keep = {
             c: p
@@ -400,7 +432,7 @@ def solve_parts(
                 formulation,
                 params,
                 seconds,
-                _part_progress(progress, label, start, params.time_limit),
+                _part_progress(progress, label, start, params.time_limit, placed_before, to_place),
                 keep=part_keep,
                 rebalance=rebalance,
                 proof_seconds=proof_seconds,
@@ -410,6 +442,7 @@ def solve_parts(
         if errors:
             raise RuntimeError("the solver broke a hard rule: " + "; ".join(errors[:3]))
         placements.update(globalise(instance, part, local))
+        placed_before += started_cases(part, local)
         solved.append(PartSolve(part.teams, size, results, evaluate(part, local), values, lp_bound))
     return placements, solved
 

@@ -9,14 +9,14 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from api import audit
-from api.db.models import JobRow, RotaRow, ScenarioRow, User
+from api.db.models import JobRow, RotaRow, ScenarioRow, User, utcnow
 from api.deps import CurrentUser, JobsDep, Planner, SessionDep, scope_of
 from api.errors import responses
 from api.schemas.caseload import CaseloadResultOut
 from api.schemas.jobs import JobOut
 from api.schemas.rota import MeetingOut, RotaAnalysisOut
 from api.services.caseload import caseload_result_out
-from api.services.rota import rule_descriptions
+from api.services.rota import rule_descriptions, rule_explanations
 from api.views import meeting_out, rota_analysis_out
 
 JobId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -61,6 +61,11 @@ def job_out(session: SessionDep, user: User, job: JobRow) -> JobOut:
     """A job for `user`: the solver's objective and bound are county figures when the model also
     covered other districts, so a user of one district gets them only for a model of theirs alone."""
     out = JobOut.model_validate(job)
+    if job.status == "running" and job.started_at is not None and 0 < job.progress < 1:
+        used = max(0.0, (utcnow() - job.started_at).total_seconds())
+        out = out.model_copy(
+            update={"seconds_left": round(used * (1 - job.progress) / job.progress, 1)}
+        )
     if user.district is None or _own_model(session, job, user.district):
         return out
     return out.model_copy(update={"objective": None, "best_bound": None})
@@ -97,7 +102,8 @@ def job_result(job_id: JobId, session: SessionDep, user: CurrentUser) -> JobResu
         rota = session.get(RotaRow, job.result_id)
         if rota is None:
             raise HTTPException(404, "the job's rota no longer exists")
-        out.rota = rota_analysis_out(session, rota, scope, rule_descriptions())
+        analysis = rota_analysis_out(session, rota, scope, rule_descriptions())
+        out.rota = analysis.model_copy(update={"explanations": rule_explanations()})
         out.meetings = [meeting_out(m) for m in rota.meetings if m.district in scope.districts]
     else:
         out.caseload = caseload_result_out(session, scenario, job.result_id, scope)

@@ -14,7 +14,8 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from allocator.io.rota_export import slug, write_rota_csv, write_rota_ics, write_rota_xlsx
-from allocator.model.rota_result import Meeting, Rota, RuleScore
+from allocator.model import Scenario, School
+from allocator.model.rota_result import Meeting, OpenMeeting, Rota, RuleScore
 from allocator.rota.plan import next_meetings
 from api import audit
 from api.db.models import RotaRow
@@ -38,10 +39,18 @@ from api.schemas.rota import (
     RotaOut,
     RotaSolveIn,
     RotaSourceOut,
+    UrgentOpeningsOut,
 )
 from api.services.errors import field_error
-from api.services.rota import current_meetings, current_rota, rule_descriptions
-from api.store import today_params
+from api.services.rota import (
+    current_meetings,
+    current_rota,
+    rule_descriptions,
+    rule_explanations,
+    urgent_openings,
+    year_of,
+)
+from api.store import today, today_params
 from api.views import meeting_out, rota_analysis_out
 
 router = APIRouter(
@@ -120,16 +129,49 @@ def rota_analysis(
 ) -> list[RotaAnalysisOut]:
     """The newest solved rotas touching your districts: each soft rule's penalty, why anything failed."""
     described = rule_descriptions()
+    plain = rule_explanations()
     rows = session.scalars(
         select(RotaRow).where(RotaRow.scenario_id == scenario.id).order_by(RotaRow.id.desc())
     )
     found: list[RotaAnalysisOut] = []
     for row in rows:
         if any(d in scope.districts for d in row.districts):
-            found.append(rota_analysis_out(session, row, scope, described))
+            out = rota_analysis_out(session, row, scope, described)
+            found.append(out.model_copy(update={"explanations": plain}))
         if len(found) >= limit:
             break
     return found
+
+
+def _school_and_rota(
+    session: SessionDep, base: Scenario, scope: ScopeDep, scenario_id: int, school_urn: int
+) -> tuple[School, Rota]:
+    school = base.school_by_urn.get(school_urn)
+    if school is None or school.district not in scope.districts:
+        raise HTTPException(404, f"school {school_urn} not found")
+    rota = current_rota(session, scenario_id, (school.district,))
+    if rota is None:
+        raise HTTPException(404, f"no rota has been planned for {school.district} yet")
+    return school, rota
+
+
+def _open_out(o: OpenMeeting) -> OpenMeetingOut:
+    return OpenMeetingOut(
+        meeting=MeetingOut(
+            **o.meeting.model_dump(mode="json", exclude={"attendees"}),
+            attendees=list(o.meeting.attendees),
+        ),
+        expected_cases=o.expected_cases,
+        spare_cases=o.spare_cases,
+    )
+
+
+SchoolUrn = Annotated[int, Query(gt=0, le=2_000_000_000)]
+OpeningsLimit = Annotated[int, Query(ge=1, le=20)]
+OnQuery = Annotated[
+    date | None,
+    Query(description="From this day on (default: today; moved into the scenario's year)"),
+]
 
 
 @router.get("/next-meeting", response_model=list[OpenMeetingOut])
@@ -139,30 +181,51 @@ def next_meeting(
     cache: CacheDep,
     scope: ScopeDep,
     user: CurrentUser,
-    school_urn: Annotated[int, Query(gt=0, le=2_000_000_000)],
+    school_urn: SchoolUrn,
     after: date | None = None,
-    limit: Annotated[int, Query(ge=1, le=20)] = 3,
+    on: OnQuery = None,
+    limit: OpeningsLimit = 3,
 ) -> list[OpenMeetingOut]:
-    """The next meetings of a school's district with room for an urgent case."""
+    """The next meetings of a school's district with room for an urgent case: after `after`, or
+    from `on` (moved into the scenario's year; `/openings` also says why nothing has room)."""
     base = cache.base(scenario)
-    school = base.school_by_urn.get(school_urn)
-    if school is None or school.district not in scope.districts:
-        raise HTTPException(404, f"school {school_urn} not found")
-    rota = current_rota(session, scenario.id, (school.district,))
-    if rota is None:
-        raise HTTPException(404, f"no rota has been planned for {school.district} yet")
-    found = next_meetings(base, rota, school_urn, after or date.today(), limit)
-    return [
-        OpenMeetingOut(
-            meeting=MeetingOut(
-                **o.meeting.model_dump(mode="json", exclude={"attendees"}),
-                attendees=list(o.meeting.attendees),
-            ),
-            expected_cases=o.expected_cases,
-            spare_cases=o.spare_cases,
-        )
-        for o in found
-    ]
+    school, rota = _school_and_rota(session, base, scope, scenario.id, school_urn)
+    if after is not None and on is None:
+        found = next_meetings(base, rota, school_urn, after, limit)
+    else:
+        found = urgent_openings(base, rota, school, on or today(), limit)[3]
+    return [_open_out(o) for o in found]
+
+
+@router.get("/openings", response_model=UrgentOpeningsOut)
+def openings(
+    scenario: ScenarioDep,
+    session: SessionDep,
+    cache: CacheDep,
+    scope: ScopeDep,
+    user: CurrentUser,
+    school_urn: SchoolUrn,
+    on: OnQuery = None,
+    limit: OpeningsLimit = 3,
+) -> UrgentOpeningsOut:
+    """Where an urgent case from a school could go: the coming meetings of its district with room,
+    from `on` (default today). A day outside the scenario's year is moved into it, with a note; when
+    nothing has room, `reason` says why (no meeting left in the year, or all full)."""
+    base = cache.base(scenario)
+    school, rota = _school_and_rota(session, base, scope, scenario.id, school_urn)
+    first, last = year_of(base)
+    day, note, reason, found = urgent_openings(base, rota, school, on or today(), limit)
+    return UrgentOpeningsOut(
+        school_urn=school.urn,
+        school=school.name,
+        district=school.district,
+        on=day,
+        year_first=first,
+        year_last=last,
+        note=note,
+        reason=reason,
+        meetings=[_open_out(o) for o in found],
+    )
 
 
 def _rota_in_use(session: SessionDep, scenario_id: int, districts: tuple[str, ...]) -> Rota:

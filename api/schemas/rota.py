@@ -98,6 +98,8 @@ class RotaAnalysisOut(Out):
     check_ok: bool | None
     breaches: list[str]
     meetings: int
+    explanations: dict[str, str] = Field(default_factory=dict)
+    """Each rule by name in a plain sentence (`constraints[].description` states it with its formula)."""
     scoped: bool = False
     """True when it also covers districts you do not see: its county-wide figures (objective, bound,
     each rule's penalty, the checker's figures, breaches elsewhere) are left out and its counts are
@@ -110,3 +112,20 @@ class OpenMeetingOut(Out):
     meeting: MeetingOut
     expected_cases: int
     spare_cases: int
+
+
+class UrgentOpeningsOut(Out):
+    """Where an urgent case from a school could go: the coming meetings with room, from a day."""
+
+    school_urn: int
+    school: str
+    district: str
+    on: date
+    """The first day searched (the day asked for, moved into the scenario's year if outside it)."""
+    year_first: date
+    year_last: date
+    note: str | None = None
+    """Why `on` differs from the day asked for, in plain words."""
+    reason: str | None = None
+    """Why no meeting is listed, in plain words (none left in the year, or all full)."""
+    meetings: list[OpenMeetingOut]

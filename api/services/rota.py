@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from allocator.constraints import constraints_of
-from allocator.model.rota_result import Rota
+from allocator.constraints.plain import explanations
+from allocator.model import Scenario, School
+from allocator.model.rota_result import OpenMeeting, Rota
 from allocator.rota.outcome import RotaOutcome
+from allocator.rota.plan import next_meetings
 from allocator.rota.promises import is_this_years
 from allocator.solve import SolveParams
 from api.convert import meeting_row, to_meeting
@@ -25,6 +29,78 @@ from api.worker import RotaTask
 def rule_descriptions() -> dict[str, str]:
     """Each registered rota rule's one-sentence statement."""
     return {c.name: c.doc for c in constraints_of("rota")}
+
+
+def rule_explanations() -> dict[str, str]:
+    """Each registered rota rule in a plain sentence, without its formula."""
+    return explanations("rota")
+
+
+def uk_date(day: date) -> str:
+    """A date as people here write it: dd/mm/yyyy."""
+    return day.strftime("%d/%m/%Y")
+
+
+def uk_dates(text: str) -> str:
+    """`text` with its ISO dates (yyyy-mm-dd) written dd/mm/yyyy."""
+    return re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b", r"\3/\2/\1", text)
+
+
+def year_of(scenario: Scenario) -> tuple[date, date]:
+    """The scenario's year: its first and last term days."""
+    return (
+        min(t.first_day for t in scenario.terms),
+        max(t.last_day for t in scenario.terms),
+    )
+
+
+def urgent_openings(
+    scenario: Scenario, rota: Rota, school: School, asked: date, limit: int
+) -> tuple[date, str | None, str | None, list[OpenMeeting]]:
+    """The coming meetings with room for an urgent case from `school`, from `asked` on (moved into
+    the scenario's year if outside it). Returns the first day searched, a note when it was moved,
+    the reason in plain words when nothing has room, and the meetings."""
+    first, last = year_of(scenario)
+    on, note = asked, None
+    if asked < first:
+        on = first
+        note = f"the scenario's year starts {uk_date(first)}: showing meetings from {uk_date(on)}"
+    elif asked > last:
+        on = last
+        note = f"the scenario's year ends {uk_date(last)}: showing meetings from {uk_date(on)}"
+    found = next_meetings(scenario, rota, school.urn, on - timedelta(days=1), limit)
+    if found:
+        return on, note, None, found
+    kinds = {_kind(scenario, school)}
+    coming = [
+        m
+        for m in rota.in_district(school.district)
+        if m.date >= on and _group_kind(scenario, m.group) in kinds
+    ]
+    if not coming:
+        reason = (
+            f"No {school.district} meeting is planned from {uk_date(on)} to the end of the "
+            f"scenario's year ({uk_date(last)})."
+        )
+    else:
+        reason = (
+            f"All {len(coming)} {school.district} meetings from {uk_date(on)} to the end of the "
+            f"scenario's year are full: each already expects as many cases as it has room for."
+        )
+    return on, note, reason, []
+
+
+def _kind(scenario: Scenario, school: School) -> str:
+    """The kind of meeting a school's cases go to (as `next_meetings` chooses it)."""
+    own = scenario.group_by_name.get(school.lift_group or "")
+    if own is not None:
+        return str(own.kind.value)
+    return "early_years" if school.phase.value == "early_years" else "schools"
+
+
+def _group_kind(scenario: Scenario, name: str) -> str | None:
+    group = scenario.group_by_name.get(name)
+    return None if group is None else str(group.kind.value)
 
 
 def current_sources(session: Session, scenario_id: int, districts: Sequence[str]) -> dict[str, int]:
@@ -123,7 +199,7 @@ class RotaJobs:
         session.flush()
         line = summary_line(output, job.district)
         note = job.params.get("today_note")
-        return rota.id, f"{line} ({note})" if note else line
+        return rota.id, f"{line} ({uk_dates(note)})" if note else line
 
 
 def summary_line(output: RotaOutcome, district: str | None) -> str:
@@ -134,12 +210,12 @@ def summary_line(output: RotaOutcome, district: str | None) -> str:
     if output.rota is None:
         shown = [r for r in output.reasons if alone or r.district == district]
         reasons = "; ".join(f"{r.message} ({r.fix})" for r in shown[:3])
-        return f"no rota ({output.status.value}): {reasons or 'see the analysis'}"
+        return f"no rota could be planned ({output.status.value}): {reasons or 'see the analysis'}"
     proof = "proven optimal" if output.proven_optimal else "best found"
     if alone:
         return (
-            f"{len(output.rota.meetings)} meetings, {proof}, penalty {output.objective}, "
-            f"{output.wall_time:.1f} s"
+            f"{len(output.rota.meetings)} meetings, {proof}, penalty {output.objective} "
+            f"(lower is better), {output.wall_time:.1f} s"
         )
     mine = sum(1 for m in output.rota.meetings if m.district == district)
     return f"{mine} meetings in {district}, {proof}, {output.wall_time:.1f} s"

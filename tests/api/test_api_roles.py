@@ -228,6 +228,7 @@ ROUTES: list[Route] = [
     Route("GET", S + "/rota", statuses(200, 200, viewer=200)),
     Route("GET", S + "/rota/analysis", statuses(200, 200, viewer=200)),
     Route("GET", S + "/rota/next-meeting", statuses(200, 200, viewer=200), _own_school),
+    Route("GET", S + "/rota/openings", statuses(200, 200, viewer=200), _own_school),
     Route("GET", S + "/rota/rota.csv", statuses(200, 200, viewer=200)),
     Route("GET", S + "/rota/rota.xlsx", statuses(200, 200, viewer=200)),
     Route("GET", S + "/rota/calendar.ics", statuses(200, 200, viewer=200)),

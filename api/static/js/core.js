@@ -22,13 +22,22 @@ export class ApiError extends Error {
     this.status = status;
     this.body = body;
   }
+  // The service's words: each invalid field's plain message (its name, what it expects and how to
+  // write it), or the sentence it answered with.
   static describe(status, body) {
     const detail = body && body.detail;
     if (Array.isArray(detail)) {
-      return detail.map((e) => `${(e.loc || []).join(" › ")}: ${e.msg}`).join("\n");
+      return detail.map((e) => e.message || `${fieldName(e.loc)}: ${e.msg}`).join("\n");
     }
-    return detail || `request failed (${status})`;
+    return detail || `The service could not do this (error ${status}).`;
   }
+}
+
+// A field's name for people, from an error's path (["body", "agreed_on"] -> "Agreed on").
+function fieldName(loc) {
+  const named = (loc || []).filter((p) => typeof p === "string" && !["body", "query", "path"].includes(p));
+  const last = named.length ? named[named.length - 1] : "request";
+  return last.charAt(0).toUpperCase() + last.slice(1).replaceAll("_", " ");
 }
 
 export async function api(path, options = {}) {
@@ -80,11 +89,56 @@ export function dmy(iso) {
   return `${d}/${m}/${y}`;
 }
 
+// A typed date as ISO (yyyy-mm-dd), or null when it is not a real date. Accepts dd/mm/yyyy, d/m/yyyy
+// (also with - or . between) and yyyy-mm-dd.
 export function isoOf(text) {
-  const found = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s*$/.exec(text || "");
-  if (!found) return null;
-  const [, d, m, y] = found;
+  const value = String(text ?? "").trim();
+  let d, m, y;
+  let found = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(value);
+  if (found) [, d, m, y] = found;
+  else {
+    found = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(value);
+    if (!found) return null;
+    [, y, m, d] = found;
+  }
+  const day = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
+  if (day.getUTCFullYear() !== Number(y) || day.getUTCMonth() !== Number(m) - 1 || day.getUTCDate() !== Number(d)) return null;
   return `${y}-${m.padStart(2, "0")}-${d.padStart(2, "0")}`;
+}
+
+export const DATE_HINT = "a date written dd/mm/yyyy, e.g. 21/11/2025";
+
+// A date input: a text field shown dd/mm/yyyy that takes dd/mm/yyyy or yyyy-mm-dd; on leaving it,
+// a date it cannot read is flagged with the expected format, a readable one is shown dd/mm/yyyy.
+export function dateField(value = "", attrs = {}) {
+  const input = el("input", { type: "text", inputmode: "numeric", autocomplete: "off", placeholder: "dd/mm/yyyy", ...attrs });
+  input.value = isoOf(value) ? dmy(isoOf(value)) : value;
+  watchDate(input);
+  return input;
+}
+
+// Give an existing text input dateField's behaviour (for inputs written in a template).
+export function watchDate(input) {
+  input.addEventListener("change", () => {
+    const iso = isoOf(input.value);
+    if (input.value.trim() && !iso) {
+      input.setCustomValidity(`Write ${DATE_HINT}.`);
+      input.setAttribute("aria-invalid", "true");
+      input.reportValidity();
+    } else {
+      input.setCustomValidity("");
+      input.removeAttribute("aria-invalid");
+      if (iso) input.value = dmy(iso);
+    }
+  });
+  return input;
+}
+
+// The ISO date typed in `input`, or an Error naming the field and the expected format.
+export function dateOf(input, name) {
+  const iso = isoOf(input.value);
+  if (!iso) throw new Error(`${name}: ${DATE_HINT}.`);
+  return iso;
 }
 
 export function todayDmy() {
@@ -125,8 +179,7 @@ export async function runJob(path, body, box) {
     await new Promise((resolve) => setTimeout(resolve, 400));
     job = await api(`/api/jobs/${job.id}`);
     target.querySelector("progress").value = job.progress;
-    const objective = job.objective === null ? "" : `, objective ${job.objective}`;
-    target.querySelector(".stage").textContent = `${job.status} ${Math.round(job.progress * 100)}% ${job.stage}${objective}`;
+    target.querySelector(".stage").textContent = progressWords(job);
   }
   cancel.remove();
   target.querySelector(".stage").textContent = job.status;
@@ -134,6 +187,15 @@ export async function runJob(path, body, box) {
   target.dataset.status = job.status;
   await refresh("jobs");
   return job;
+}
+
+// A job's progress in words: "running, 40%: placed 120 of 155 cases; shortening waits (step 2 of
+// 4), about 12 s left".
+export function progressWords(job) {
+  if (job.status === "queued") return "waiting to start";
+  const left = job.seconds_left == null ? "" : `, about ${Math.max(1, Math.round(job.seconds_left))} s left`;
+  const stage = job.stage ? `: ${job.stage}` : ": starting";
+  return `${job.status}, ${Math.round(job.progress * 100)}%${stage}${left}`;
 }
 
 // Downloads ----------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 // The Rota tab: the calendar, planning, the urgent-case finder and the score by rule.
-import { $, api, district, download, el, refresh, registerView, runJob, scenarioPath, table, withDistrict } from "./core.js";
+import {
+  $, api, dateOf, district, dmy, download, el, refresh, registerView, runJob, scenarioPath, table, todayDmy, watchDate, withDistrict,
+} from "./core.js";
 
 const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"];
 
@@ -27,7 +29,7 @@ function calendar(meetings) {
       el(
         "tr",
         { class: week ? "" : "quiet" },
-        el("th", {}, key, week ? el("small", {}, ` term ${week.half}, wk ${week.week}`) : ""),
+        el("th", {}, dmy(key), week ? el("small", {}, ` term ${week.half}, wk ${week.week}`) : ""),
         WEEKDAYS.map((_, i) =>
           el("td", {}, (week ? week.days[i] : []).map((m) =>
             el("div", { class: "meeting", title: `${m.venue}; ${m.attendees.join(", ")}` }, `${m.group} ${m.start}`),
@@ -48,6 +50,20 @@ function calendar(meetings) {
   );
 }
 
+// A rule's name as words: "even_spacing" -> "Even spacing".
+const ruleName = (name) => name.charAt(0).toUpperCase() + name.slice(1).replaceAll("_", " ");
+
+function scoreTable(a) {
+  const plain = a.explanations || {};
+  return table(
+    [["Rule", (c) => ruleName(c.name)],
+     ["What it asks", (c) => el("span", { class: "rule-words", title: `Formula: ${c.description}` }, plain[c.name] || ruleName(c.name))],
+     ["Weight", (c) => c.weight], ["Times bent", (c) => c.violation], ["Penalty", (c) => c.penalty]],
+    a.constraints,
+    a.scoped ? "This rota also covers other districts: its scores are theirs too, so they are not shown." : "No soft rules scored.",
+  );
+}
+
 async function showRota() {
   const rota = await api(withDistrict(scenarioPath("rota")));
   $("#rota-calendar").replaceChildren(calendar(rota.meetings));
@@ -57,10 +73,8 @@ async function showRota() {
       el(
         "div",
         {},
-        el("p", {}, `Rota #${a.rota_id} (${a.districts.join(", ")}): ${a.status}${a.proven_optimal ? ", proven optimal" : ""}, penalty ${a.objective ?? "-"}, checker ${a.check_ok === false ? "refused" : "agrees"}`),
-        table([["Rule", (c) => c.name], ["What it asks", (c) => c.description], ["Weight", (c) => c.weight],
-               ["Violation", (c) => c.violation], ["Penalty", (c) => c.penalty]], a.constraints,
-              a.scoped ? "This rota also covers other districts: its scores are theirs too, so they are not shown." : "No soft rules scored."),
+        el("p", {}, `Rota #${a.rota_id} (${a.districts.join(", ")}): ${a.status}${a.proven_optimal ? ", proven optimal" : ""}, ${a.objective == null ? "" : `penalty ${a.objective}, `}checker ${a.check_ok === false ? "refused" : "agrees"}`),
+        scoreTable(a),
         a.reasons.length ? el("ul", { class: "reasons" }, a.reasons.map((r) => el("li", {}, `${r.message}: ${r.fix}`))) : "",
       ),
     ),
@@ -74,13 +88,23 @@ async function planRota() {
   if (job) await refresh("rota", "proposals");
 }
 
-async function urgent() {
+const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+async function urgent(event) {
+  event.preventDefault();
   const out = $("#urgent-result");
+  const note = $("#urgent-note");
+  note.hidden = true;
   try {
-    const found = await api(scenarioPath(`rota/next-meeting?school_urn=${$("#urgent-school").value}`));
-    out.replaceChildren(...(found.length ? found.map((o) =>
-      el("li", {}, `${o.meeting.date} ${o.meeting.start} ${o.meeting.group} at ${o.meeting.venue}: room for ${o.spare_cases} more`))
-      : [el("li", {}, "No coming meeting has room.")]));
+    const on = dateOf($("#urgent-on"), "From");
+    const found = await api(scenarioPath(`rota/openings?school_urn=${encodeURIComponent($("#urgent-school").value)}&on=${on}`));
+    const notes = [`Meetings for ${found.school} (${found.district}) from ${dmy(found.on)}.`];
+    if (found.note) notes.push(`Note: ${found.note}.`);
+    note.textContent = notes.join(" ");
+    note.hidden = false;
+    out.replaceChildren(...(found.meetings.length ? found.meetings.map((o) =>
+      el("li", {}, `${o.meeting.weekday} ${dmy(o.meeting.date)} at ${o.meeting.start}: ${o.meeting.group} at ${o.meeting.venue}, room for ${plural(o.spare_cases, "more case")}`))
+      : [el("li", { class: "empty" }, found.reason || "No meeting has room.")]));
   } catch (error) {
     out.replaceChildren(el("li", { class: "error" }, error.message));
   }
@@ -90,6 +114,8 @@ registerView("rota", showRota);
 
 export function init() {
   $("#rota-run").addEventListener("click", planRota);
-  $("#urgent-run").addEventListener("click", urgent);
+  $("#urgent-on").value = todayDmy();
+  watchDate($("#urgent-on"));
+  $("#urgent-form").addEventListener("submit", urgent);
   $("#ics-download").addEventListener("click", () => download(withDistrict(scenarioPath("rota/calendar.ics")), "rota.ics"));
 }

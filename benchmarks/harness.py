@@ -1,6 +1,6 @@
 """The benchmark harness: every job's benchmark with its baselines, in one run, into one table.
 
-    python -m benchmarks [--jobs staffing,gap,rota,caseload,rebalance,scale] [--sizes kent,county:3,nation:150]
+    python -m benchmarks [--jobs staffing,gap,rota,caseload,rebalance,agenda,scale] [--sizes kent,county:3,nation:150]
                          [--time-limit S] [--executor local|ray[:ADDRESS]] [--workers N]
                          [--out DIR] [--smoke]
 
@@ -33,7 +33,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-JOBS = ("staffing", "gap", "rota", "caseload", "rebalance", "scale")
+JOBS = ("staffing", "gap", "rota", "caseload", "rebalance", "agenda", "scale")
 COLUMNS = (
     "job",
     "size",
@@ -245,7 +245,7 @@ def _gap_rows(settings: Settings, out: Path) -> list[dict[str, Any]]:
 
 
 def _job_bench_rows(job: str, settings: Settings, out: Path) -> list[dict[str, Any]]:
-    """The rota, caseload and rebalance benchmarks' rows (they report in the harness's columns)."""
+    """The rota, caseload, rebalance and agenda benchmarks' rows (in the harness's columns)."""
     bench = _bench(job)
     rows: list[dict[str, Any]] = bench.run(
         time_limit=settings.time_limit, smoke=settings.smoke, out=out, progress=_progress

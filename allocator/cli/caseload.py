@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import csv
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -22,11 +23,13 @@ from allocator.caseload.rebalance import rebalance
 from allocator.cli.common import ScenarioOpt, TodayOpt, solve_progress, today_for
 from allocator.io import read_scenario
 from allocator.io.caseload_export import read_new_agreements, read_plan, write_caseload
+from allocator.io.cells import csv_value
 from allocator.io.notes import school_notes, write_school_notes
 from allocator.model import PlanStatus, Scenario, ScenarioError
 from allocator.model.caseload_result import CaseloadPlan, WaitStats
 from allocator.model.cases import CONSENT_WITHDRAWN
 from allocator.paths import KENT
+from allocator.pipeline.waits import WAIT_COLUMNS, CaseWait, summaries, whole_waits
 from allocator.solve import SolveParams
 from allocator.staffing.formula import allocate_staffing, team_capacity_from_staffing
 
@@ -221,9 +224,53 @@ def assign(
             )
     paths = write_caseload(outcome.plan, outcome.load, out)
     print_kpis(outcome, console)
+    if scenario.requests:
+        waits = whole_waits(
+            scenario if district is None else scenario.restrict_to(district), outcome.plan
+        )
+        paths.append(write_waits(waits, out / "waits.csv"))
+        print_whole_wait(waits, console)
     console.print(f"[green]Wrote {len(paths)} files to {out}/[/]")
     if not outcome.check.ok:
         raise typer.Exit(1)
+
+
+def write_waits(waits: Sequence[CaseWait], path: Path) -> Path:
+    """waits.csv: one row per case with a request (school days; blank where not started)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(WAIT_COLUMNS)
+        for w in waits:
+            row = w.row()
+            writer.writerow([csv_value(row[c]) for c in WAIT_COLUMNS])
+    return path
+
+
+def _days(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def print_whole_wait(waits: Sequence[CaseWait], out: Console) -> None:
+    """The whole wait by district: school days from request to meeting, to agreement, to start."""
+    table = Table(title="The whole wait by district (school days from request to support)")
+    columns = ("", "cases", "started", "to meeting", "to agreement", "to start")
+    for column in (*columns, "median whole", "90th pct", "mean whole"):
+        table.add_column(column, justify="left" if not column else "right")
+    for s in summaries(waits, "district"):
+        table.add_row(
+            s.group,
+            str(s.cases),
+            str(s.started),
+            _days(s.mean_to_meeting),
+            _days(s.mean_to_agreement),
+            _days(s.mean_to_start),
+            _days(s.median_whole),
+            _days(s.p90_whole),
+            _days(s.mean_whole),
+        )
+    out.print(table)
+    out.print("Parts are means; the whole wait is over the cases started.", highlight=False)
 
 
 @rebalance_app.callback(invoke_without_command=True)

@@ -16,6 +16,7 @@ from allocator.cli.common import ScenarioOpt
 from allocator.io import read_scenario
 from allocator.io.staffing_export import (
     read_staffing_settings,
+    write_comparison_chart,
     write_comparison_csv,
     write_staffing,
 )
@@ -214,5 +215,8 @@ def compare(
         )
         console.print(comparison_table(comparison))
         if out is not None:
-            path = write_comparison_csv(comparison, out / "compare.csv")
-            console.print(f"wrote {path}", markup=False, highlight=False)
+            for path in (
+                write_comparison_csv(comparison, out / "compare.csv"),
+                write_comparison_chart(comparison, out / "compare.png"),
+            ):
+                console.print(f"wrote {path}", markup=False, highlight=False)

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from allocator.model import (
     Agreement,
+    AgreementDetails,
     Closure,
     District,
     DistrictIndicators,
@@ -33,6 +34,7 @@ from allocator.model import (
     PlannedSupport,
     Problem,
     Request,
+    Review,
     Scenario,
     ScenarioError,
     ScenarioSettings,
@@ -45,6 +47,7 @@ from allocator.model import (
     find_problems,
 )
 from allocator.model.base import printable, unsafe_character
+from allocator.model.details import DETAIL_COLUMNS
 
 SCENARIO_TOML = "scenario.toml"
 STAFFING_TOML = "staffing.toml"
@@ -155,6 +158,7 @@ FILES: tuple[CsvFile, ...] = (
             "urgent",
             "consent",
         ),
+        ("outcome", "decided_on"),
         required_file=False,
     ),
     CsvFile(
@@ -187,6 +191,22 @@ FILES: tuple[CsvFile, ...] = (
         "travel",
         TravelTime,
         ("person_id", "school_urn", "minutes"),
+        required_file=False,
+    ),
+    CsvFile(
+        "agreement_details.csv",
+        "details",
+        AgreementDetails,
+        ("case_id",),
+        DETAIL_COLUMNS[1:],
+        required_file=False,
+    ),
+    CsvFile(
+        "reviews.csv",
+        "reviews",
+        Review,
+        ("case_id", "date", "kind", "measure", "value"),
+        ("note",),
         required_file=False,
     ),
 )

@@ -1,4 +1,4 @@
-"""Staffing files: staffing.csv, pools.csv, the chart, sensitivity and comparison CSVs; formula TOMLs in.
+"""Staffing files: staffing.csv, pools.csv, the charts, sensitivity and comparison CSVs; formula TOMLs in.
 
 FTE is written with as many decimals as the granularity needs (quotas with 3); the chart is drawn with
 matplotlib's Agg canvas, so no display is needed.
@@ -20,6 +20,7 @@ from allocator.io.cells import csv_row
 from allocator.model.scenario import Problem, ScenarioError
 from allocator.model.staffing import StaffingSettings
 from allocator.model.staffing_result import (
+    ComparisonRow,
     StaffingAllocation,
     StaffingComparison,
     StaffingSensitivity,
@@ -205,6 +206,76 @@ def write_staffing_chart(allocation: StaffingAllocation, path: Path) -> Path:
     """staffing.png: the chart of `staffing_chart`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     staffing_chart(allocation).savefig(path, dpi=110)
+    return path
+
+
+def comparison_chart(comparison: StaffingComparison) -> Figure:
+    """One panel for the district teams and one per pool (unless 0 under both): each district's FTE
+    under A and under B, the change (B minus A) over each pair, each side's total in the panel's title."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    panels: dict[str, list[ComparisonRow]] = {}
+    for row in comparison.rows:
+        panels.setdefault(row.pool, []).append(row)
+    panels = {
+        pool: rows
+        for pool, rows in panels.items()
+        if not pool or any(r.allocated_a or r.allocated_b for r in rows)
+    }
+    widest = max((len(rows) for rows in panels.values()), default=1)
+    figure = Figure(
+        figsize=(max(8.0, min(16.0, 0.9 * widest + 2)), 0.6 + 4.2 * len(panels)),
+        layout="constrained",
+    )
+    FigureCanvasAgg(figure)
+    figure.suptitle(f"{comparison.label_a} against {comparison.label_b}")
+    width = 0.38
+    for index, (pool, rows) in enumerate(panels.items()):
+        axes = figure.add_subplot(len(panels), 1, index + 1)
+        for label, values, colour, shift in (
+            (comparison.label_a, [float(r.allocated_a) for r in rows], "#9ecae1", -0.5),
+            (comparison.label_b, [float(r.allocated_b) for r in rows], "#08519c", 0.5),
+        ):
+            axes.bar(
+                [x + shift * width for x in range(len(rows))],
+                values,
+                width,
+                label=f"{label} (FTE)",
+                color=colour,
+            )
+        for x, r in enumerate(rows):
+            change = ("+" if r.change_fte > 0 else "") + format_fte(r.change_fte)
+            axes.annotate(
+                change,
+                (x, float(max(r.allocated_a, r.allocated_b))),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
+        axes.set_xticks(range(len(rows)), [r.district for r in rows], rotation=30, ha="right")
+        axes.set_ylabel("FTE")
+        total_a = sum((r.allocated_a for r in rows), Fraction(0))
+        total_b = sum((r.allocated_b for r in rows), Fraction(0))
+        axes.set_title(
+            f"{f'{pool} pool' if pool else 'District teams'}: {format_fte(total_a)} FTE against "
+            f"{format_fte(total_b)} FTE",
+            fontsize=10,
+        )
+        top = max((float(max(r.allocated_a, r.allocated_b)) for r in rows), default=0.0)
+        axes.set_ylim(0, max(top, 0.1) * 1.3)
+        axes.grid(axis="y", alpha=0.3)
+        if index == 0:
+            axes.legend(ncols=2, loc="upper left", fontsize=8)
+    return figure
+
+
+def write_comparison_chart(comparison: StaffingComparison, path: Path) -> Path:
+    """compare.png: the chart of `comparison_chart`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    comparison_chart(comparison).savefig(path, dpi=110)
     return path
 
 

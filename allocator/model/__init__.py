@@ -21,12 +21,15 @@ from allocator.model.county import (
     SpecialRole,
     SpecialSchool,
 )
+from allocator.model.details import AgreementDetails
 from allocator.model.people import Person, Role, TravelTime, Unavailability
-from allocator.model.requests import COUNTY_ROUTE_NEEDS, Request
+from allocator.model.requests import COUNTY_ROUTE_NEEDS, Request, RequestOutcome
+from allocator.model.reviews import Review, ReviewKind
 from allocator.model.scenario import RULES, Problem, Scenario, ScenarioError, find_problems
 from allocator.model.settings import (
     AgendaSettings,
     CaseloadSettings,
+    ReviewSettings,
     RotaSettings,
     ScenarioSettings,
 )
@@ -39,6 +42,7 @@ __all__ = [
     "WEEKDAYS",
     "AgendaSettings",
     "Agreement",
+    "AgreementDetails",
     "CaseloadSettings",
     "Closure",
     "Consent",
@@ -56,6 +60,10 @@ __all__ = [
     "PlannedSupport",
     "Problem",
     "Request",
+    "RequestOutcome",
+    "Review",
+    "ReviewKind",
+    "ReviewSettings",
     "Role",
     "RotaSettings",
     "Scenario",

@@ -26,8 +26,10 @@ from allocator.model.county import (
     SpecialRole,
     SpecialSchool,
 )
+from allocator.model.details import AgreementDetails, review_date_bounds
 from allocator.model.people import Person, TravelTime, Unavailability
-from allocator.model.requests import Request
+from allocator.model.requests import Request, RequestOutcome
+from allocator.model.reviews import Review, ReviewKind
 from allocator.model.settings import ScenarioSettings, year_bounds
 from allocator.model.staffing import DistrictIndicators, StaffingSettings
 
@@ -79,6 +81,8 @@ class Scenario(Frozen):
     requests: tuple[Request, ...] = ()
     agreements: tuple[Agreement, ...] = ()
     current_plan: tuple[PlannedSupport, ...] = ()
+    details: tuple[AgreementDetails, ...] = ()
+    reviews: tuple[Review, ...] = ()
     staffing: StaffingSettings | None = None
     indicators: tuple[DistrictIndicators, ...] = ()
     travel: tuple[TravelTime, ...] = ()
@@ -186,6 +190,8 @@ class Scenario(Frozen):
                 "unavailability": tuple(u for u in self.unavailability if u.person_id in ids),
                 "requests": requests,
                 "agreements": agreements,
+                "details": tuple(d for d in self.details if d.case_id in cases),
+                "reviews": tuple(r for r in self.reviews if r.case_id in cases),
                 "current_plan": tuple(
                     p for p in self.current_plan if p.case_id in cases and p.person_id in ids
                 ),
@@ -455,7 +461,8 @@ def person_references_known(ctx: _Ctx) -> Iterator[Problem]:
 @rule
 def school_references_known(ctx: _Ctx) -> Iterator[Problem]:
     """Requests, agreements and travel times name schools of schools.csv; an agreement's request is a
-    request of requests.csv, received on or before the agreement."""
+    request of requests.csv, received on or before the agreement (and, where its outcome is given,
+    a `specialist` one decided on or before it)."""
     urns = ctx.s.school_by_urn
     sources: tuple[tuple[str, Sequence[Request | Agreement | TravelTime]], ...] = (
         ("requests.csv", ctx.s.requests),
@@ -467,6 +474,7 @@ def school_references_known(ctx: _Ctx) -> Iterator[Problem]:
             if item.school_urn not in urns:
                 yield ctx.problem(file, i, "school_urn", item.school_urn, "a urn of schools.csv")
     yield from _request_references(ctx)
+    yield from _request_outcomes(ctx)
 
 
 def _request_references(ctx: _Ctx) -> Iterator[Problem]:
@@ -491,6 +499,32 @@ def _request_references(ctx: _Ctx) -> Iterator[Problem]:
                 "agreed_on",
                 agreement.agreed_on,
                 f"a day on or after its request was received ({request.received_on})",
+            )
+
+
+def _request_outcomes(ctx: _Ctx) -> Iterator[Problem]:
+    """An agreement's request, where its outcome is given, has outcome `specialist`, decided on or
+    before the agreement."""
+    requests = ctx.s.request_by_id
+    for i, agreement in enumerate(ctx.s.agreements):
+        request = requests.get(agreement.request_id or "")
+        if request is None or request.outcome is None:
+            continue
+        if request.outcome != RequestOutcome.SPECIALIST:
+            yield ctx.problem(
+                "agreements.csv",
+                i,
+                "request_id",
+                agreement.request_id,
+                f"a request whose outcome is specialist (it is {request.outcome.value})",
+            )
+        if request.decided_on is not None and request.decided_on > agreement.agreed_on:
+            yield ctx.problem(
+                "agreements.csv",
+                i,
+                "agreed_on",
+                agreement.agreed_on,
+                f"a day on or after its request was decided ({request.decided_on})",
             )
 
 
@@ -561,6 +595,81 @@ def indicators_complete(ctx: _Ctx) -> Iterator[Problem]:
         if name not in pools:
             yield ctx.problem(
                 "staffing.toml", None, f"pools.{name}", name, "a county pool: " + _one_of(pools)
+            )
+
+
+@rule
+def details_known(ctx: _Ctx) -> Iterator[Problem]:
+    """Each row of agreement_details.csv names an agreement, once; its review date lies within or
+    just after the academic year (to 31 December following) and not before the agreement."""
+    agreements = {a.case_id: a for a in ctx.s.agreements}
+    seen: set[str] = set()
+    try:
+        low, high = review_date_bounds(ctx.s.settings.academic_year)
+    except ValueError:
+        low, high = None, None  # scenario.toml's own check has reported the year
+    file = "agreement_details.csv"
+    for i, row in enumerate(ctx.s.details):
+        agreement = agreements.get(row.case_id)
+        if agreement is None:
+            yield ctx.problem(file, i, "case_id", row.case_id, "a case_id of agreements.csv")
+        elif row.case_id in seen:
+            yield ctx.problem(file, i, "case_id", row.case_id, "one row per case")
+        seen.add(row.case_id)
+        day = row.review_date
+        if day is None or low is None or high is None:
+            continue
+        if not low <= day <= high:
+            within = f"a date within or just after the academic year ({low} to {high})"
+            yield ctx.problem(file, i, "review_date", day, within)
+        elif agreement is not None and day < agreement.agreed_on:
+            yield ctx.problem(
+                file, i, "review_date", day, f"a date on or after agreed_on ({agreement.agreed_on})"
+            )
+
+
+@rule
+def reviews_known(ctx: _Ctx) -> Iterator[Problem]:
+    """Each row of reviews.csv names an agreement, dated within a year of the academic year and not
+    before the agreement; a case has at most one entry and one exit per measure, the exit not
+    before the entry."""
+    agreements = {a.case_id: a for a in ctx.s.agreements}
+    file = "reviews.csv"
+    try:
+        first, last = year_bounds(ctx.s.settings.academic_year)
+        low, high = first.replace(year=first.year - 1), last.replace(year=last.year + 1)
+    except ValueError:
+        return  # scenario.toml's own check has reported the year
+    within = f"a date within a year of the academic year ({low} to {high})"
+    marks: dict[tuple[str, str, ReviewKind], date] = {}
+    for i, row in enumerate(ctx.s.reviews):
+        agreement = agreements.get(row.case_id)
+        if agreement is None:
+            yield ctx.problem(file, i, "case_id", row.case_id, "a case_id of agreements.csv")
+            continue
+        if not low <= row.date <= high:
+            yield ctx.problem(file, i, "date", row.date, within)
+            continue
+        if row.date < agreement.agreed_on:
+            yield ctx.problem(
+                file, i, "date", row.date, f"a date on or after agreed_on ({agreement.agreed_on})"
+            )
+            continue
+        if row.kind == ReviewKind.REVIEW:
+            continue
+        key = (row.case_id, row.measure, row.kind)
+        if key in marks:
+            yield ctx.problem(
+                file, i, "kind", row.kind.value, f"one {row.kind.value} of '{row.measure}' per case"
+            )
+            continue
+        marks[key] = row.date
+        other = ReviewKind.EXIT if row.kind == ReviewKind.ENTRY else ReviewKind.ENTRY
+        paired = marks.get((row.case_id, row.measure, other))
+        entry, exit_ = (row.date, paired) if row.kind == ReviewKind.ENTRY else (paired, row.date)
+        if entry is not None and exit_ is not None and exit_ < entry:
+            yield ctx.problem(
+                file, i, "date", row.date, f"the entry of '{row.measure}' on or before its exit"
             )
 
 

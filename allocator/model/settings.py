@@ -89,6 +89,13 @@ class AgendaSettings(Frozen):
     """School days within which the county coordinators decide a hearing or vision request."""
 
 
+class ReviewSettings(Frozen):
+    """When agreements are reviewed where no review date was agreed."""
+
+    every_weeks: Annotated[int, Field(ge=1, le=60)] = 6
+    """School weeks from the start of support to each review (and a review at the end)."""
+
+
 class ScenarioSettings(Frozen):
     """The scenario's identity and the settings every planner reads."""
 
@@ -99,3 +106,4 @@ class ScenarioSettings(Frozen):
     rota: RotaSettings = Field(default_factory=RotaSettings)
     caseload: CaseloadSettings = Field(default_factory=CaseloadSettings)
     agenda: AgendaSettings = Field(default_factory=AgendaSettings)
+    reviews: ReviewSettings = Field(default_factory=ReviewSettings)

@@ -1,10 +1,11 @@
-"""What-ifs over the staffing formula: weights moved up and down (sensitivity), two formulas side by
-side (comparison), and a formula with values set by name (overrides, as `lift staffing --set` takes)."""
+"""What-ifs over the staffing formula: weights moved up and down (sensitivity, and each move's effect
+on each district), two formulas or results side by side (comparison), and a formula with values set by
+name (overrides, as `lift staffing --set` takes)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from pydantic import ValidationError
@@ -88,8 +89,15 @@ def compare_staffing(
     label_b: str = "B",
 ) -> StaffingComparison:
     """Two formulas side by side: each district's quota and allocation under each, and pool shares."""
-    first = _labelled(label_a, scenario, a)
-    second = _labelled(label_b, scenario, b)
+    return compare_allocations(
+        _labelled(label_a, scenario, a), _labelled(label_b, scenario, b), label_a, label_b
+    )
+
+
+def compare_allocations(
+    first: StaffingAllocation, second: StaffingAllocation, label_a: str = "A", label_b: str = "B"
+) -> StaffingComparison:
+    """Two results of the formula on the same districts side by side (districts, then pool shares)."""
     rows = [
         ComparisonRow(
             district=x.district,
@@ -115,6 +123,61 @@ def compare_staffing(
             )
         )
     return StaffingComparison(label_a=label_a, label_b=label_b, rows=tuple(rows))
+
+
+@dataclass(frozen=True)
+class WeightMove:
+    """One weight moved up or down by `step_pct` percent (the others rescaled to sum to 1), and each
+    district's high-incidence FTE before and after."""
+
+    weight: str
+    step_pct: Fraction
+    rises: bool
+    weight_before: Fraction
+    weight_after: Fraction
+    before: dict[str, Fraction]
+    after: dict[str, Fraction]
+
+
+def weight_moves(
+    scenario: Scenario, settings: StaffingSettings | None = None, step_pct: Number = 10
+) -> list[WeightMove]:
+    """Each weight above 0 moved up, then down, by `step_pct` percent of itself, as
+    `staffing_sensitivity` moves them: each district's FTE before and after each move."""
+    step = exact(step_pct, "step_pct")
+    if not 0 < step < 100:
+        raise StaffingError(
+            f"step_pct is {format_fte(step)}: expected more than 0 and less than 100"
+        )
+    chosen = settings_of(scenario, settings)
+    indicators = indicators_in_order(scenario.indicators, scenario.district_names)
+    formula = ExactFormula.of(chosen.high_incidence)
+    g = formula.granularity
+    base = {d: posts * g for d, posts in solve_high_incidence(formula, indicators).posts.items()}
+    weight_sum = sum(formula.weights.values(), Fraction(0))
+    moves: list[WeightMove] = []
+    for name, weight in formula.weights.items():
+        if weight == 0:
+            continue
+        for sign in (1, -1):
+            moved = dict(formula.weights)
+            moved[name] = weight * (1 + sign * step / 100)
+            total = sum(moved.values(), Fraction(0))
+            run = solve_high_incidence(
+                replace(formula, weights={k: v / total for k, v in moved.items()}), indicators
+            )
+            moves.append(
+                WeightMove(
+                    weight=name,
+                    step_pct=step,
+                    rises=sign > 0,
+                    weight_before=weight / weight_sum,
+                    weight_after=moved[name] / total,
+                    before=base,
+                    after={d: posts * g for d, posts in run.posts.items()},
+                )
+            )
+    return moves
 
 
 def _labelled(label: str, scenario: Scenario, settings: StaffingSettings) -> StaffingAllocation:

@@ -99,6 +99,10 @@ class AgreementRow(Base):
     minutes_per_week: Mapped[int] = mapped_column(Integer)
     weeks: Mapped[int] = mapped_column(Integer)
     priority: Mapped[int] = mapped_column(Integer, default=3)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    """The request (access form) this agreement came from, when known."""
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The written agreement's text (agreement_details.csv's columns but case_id), when recorded."""
     status: Mapped[str] = mapped_column(String(16), default="open")
     """open, or closed (finished: kept until purged after its retention)."""
     closed_on: Mapped[date | None] = mapped_column(Date)

@@ -44,11 +44,13 @@ from api.services.agreements import add_agreement
 from api.services.caseload import (
     analysis_out,
     assignment_out,
+    case_rows,
     cases_without_consent,
     current_rows,
     newest_changes,
     person_loads,
     rule_descriptions,
+    school_weeks,
     split_waiting,
     waiting_out,
 )
@@ -141,8 +143,9 @@ def caseload(
     user: CurrentUser,
     district: DistrictQuery = None,
 ) -> CaseloadOut:
-    """The plan in use for the districts you see: assignments, each person's load, the waiting list
-    with reasons, and the newest rebalance's changes."""
+    """The plan in use for the districts you see (or the one chosen): assignments, each person's
+    load week by week, the waiting list with reasons, the newest rebalance's changes, every open
+    case with where it stands, and counts that add up."""
     districts = scope.pick(district)
     base = cache.base(scenario)
     sources, assignments, waiting = current_rows(session, scenario.id, districts)
@@ -152,7 +155,17 @@ def caseload(
     }
     held = {a.case_id for a in assignments} | {w.case_id for w in waiting}
     pools = [p.value for p in base.pools]
+    cases, counts = case_rows(session, base, scenario.id, districts, assignments, waiting)
     waiting, without_consent = split_waiting(waiting, cases_without_consent(session, scenario.id))
+    weeks = school_weeks(base)
+    everywhere = current_rows(session, scenario.id, base.district_names)[1]
+    people = person_loads(base, districts, assignments, everywhere, weeks) if sources else []
+    changes = newest_changes(session, sources, districts)
+    named = {p.person_id for p in people} | {c.person_id for c in cases if c.person_id}
+    named |= {n for c in changes for n in (c.before_person, c.after_person) if n}
+    said = [w.reason for w in waiting + without_consent] + [c.reason for c in changes]
+    said += [str(w.help) for w in waiting if w.help]
+    named |= {p.person_id for p in base.people if any(p.person_id in text for text in said)}
     return CaseloadOut(
         scenario_id=scenario.id,
         sources=[
@@ -161,10 +174,14 @@ def caseload(
         ],
         assignments=[assignment_out(a) for a in assignments],
         waiting=[waiting_out(w, pools) for w in waiting],
-        people=person_loads(base, scope, assignments) if sources else [],
-        changes=[ChangeOut.model_validate(c) for c in newest_changes(session, sources, districts)],
+        people=people,
+        changes=[ChangeOut.model_validate(c) for c in changes],
         not_in_plan=sorted(open_case_ids(session, scenario.id, districts) - held),
         without_consent=[waiting_out(w, pools) for w in without_consent],
+        cases=cases,
+        counts=counts,
+        weeks=weeks,
+        names={p.person_id: p.name for p in base.people if p.person_id in named},
     )
 
 

@@ -1,24 +1,45 @@
-"""Staffing: county officers compute a formula, compare two, and read and download the result;
-viewers read it (a viewer given a district: that district's rows only)."""
+"""Staffing: county officers compute a formula (each result saved as a labelled variant) and compare
+two formulas; officers and viewers read the formula, the results, two saved variants side by side with
+a chart, and how each district responds to the weights (a viewer given a district: its rows only)."""
 
 from __future__ import annotations
 
 import tempfile
+from fractions import Fraction
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from allocator.io.staffing_export import write_staffing_chart, write_staffing_csv
-from allocator.model.staffing_result import StaffingAllocation
+from allocator.io.staffing_export import (
+    write_comparison_chart,
+    write_staffing_chart,
+    write_staffing_csv,
+)
+from allocator.model.staffing_result import StaffingAllocation, StaffingComparison
+from allocator.staffing.whatif import compare_allocations
 from api import audit
 from api.db.models import StaffingRow
 from api.deps import CacheDep, Officer, ScenarioDep, ScopeDep, SessionDep, StaffingReader
 from api.errors import responses
-from api.schemas.staffing import CompareIn, ComparisonOut, StaffingIn, StaffingOut
+from api.schemas.staffing import (
+    CompareIn,
+    ComparisonOut,
+    FormulaOut,
+    SensitivityOut,
+    StaffingIn,
+    StaffingOut,
+    VariantComparisonOut,
+    VariantOut,
+)
 from api.scope import Scope
 from api.services import staffing as service
+from api.services.errors import field_error
+
+MAX_VARIANTS = 200
+"""The most saved variants listed (newest first)."""
 
 router = APIRouter(
     prefix="/api/scenarios/{scenario_id}/staffing",
@@ -161,3 +182,118 @@ def staffing_chart(
     one)."""
     data = _export(_latest(session, scenario.id), "chart.png", scope)
     return Response(data, media_type="image/png")
+
+
+@router.get("/formula", response_model=FormulaOut)
+def scenario_formula(scenario: ScenarioDep, cache: CacheDep, user: StaffingReader) -> FormulaOut:
+    """The scenario's formula (staffing.toml), with the indicators, pools and districts it may name."""
+    return service.formula_out(cache.base(scenario))
+
+
+def _variant(row: StaffingRow, scope: Scope) -> VariantOut:
+    allocation = _allocation(row, scope)
+    return VariantOut(
+        id=row.id,
+        label=row.label,
+        method=allocation.method,
+        total_fte=service.fte(allocation.allocated_fte),
+        pools_fte=service.fte(sum(allocation.pool_fte.values(), Fraction(0))),
+        created_at=row.created_at,
+    )
+
+
+@router.get("/variants", response_model=list[VariantOut])
+def list_variants(
+    scenario: ScenarioDep, session: SessionDep, scope: ScopeDep, user: StaffingReader
+) -> list[VariantOut]:
+    """Every saved staffing result of the scenario, newest first, by label."""
+    rows = session.scalars(
+        select(StaffingRow)
+        .where(StaffingRow.scenario_id == scenario.id)
+        .order_by(StaffingRow.id.desc())
+        .limit(MAX_VARIANTS)
+    )
+    return [_variant(row, scope) for row in rows]
+
+
+VariantId = Annotated[int, Query(ge=1, le=2_147_483_647, description="A saved variant's id")]
+
+
+def _saved(session: SessionDep, scenario_id: int, variant_id: int) -> StaffingRow:
+    row = session.get(StaffingRow, variant_id)
+    if row is None or row.scenario_id != scenario_id:
+        raise HTTPException(404, f"no saved staffing variant {variant_id} in this scenario")
+    return row
+
+
+def _pair(
+    session: SessionDep, scenario_id: int, scope: Scope, a: int, b: int
+) -> tuple[StaffingRow, StaffingRow, StaffingComparison]:
+    first, second = _saved(session, scenario_id, a), _saved(session, scenario_id, b)
+    x, y = _allocation(first, scope), _allocation(second, scope)
+    if [d.district for d in x.districts] != [d.district for d in y.districts]:
+        raise field_error(["query", "b"], "two variants that share FTE over the same districts")
+    return first, second, compare_allocations(x, y, first.label, second.label)
+
+
+@router.get("/variants/compare", response_model=VariantComparisonOut)
+def compare_variants(
+    scenario: ScenarioDep,
+    session: SessionDep,
+    scope: ScopeDep,
+    user: StaffingReader,
+    a: VariantId,
+    b: VariantId,
+) -> VariantComparisonOut:
+    """Two saved variants side by side: each district's (and pool share's) FTE under each and the
+    difference (B minus A), the totals, and what changed in the formula."""
+    first, second, _ = _pair(session, scenario.id, scope, a, b)
+    x, y = _allocation(first, scope), _allocation(second, scope)
+    rows, totals = service.compare_variants(x, y, first.label, second.label)
+    return VariantComparisonOut(
+        a=_variant(first, scope),
+        b=_variant(second, scope),
+        rows=rows,
+        totals=totals,
+        changes=service.setting_changes(x.settings, y.settings),
+    )
+
+
+@router.get(
+    "/variants/compare.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "The two variants' chart"}},
+)
+def compare_variants_chart(
+    scenario: ScenarioDep,
+    session: SessionDep,
+    scope: ScopeDep,
+    user: StaffingReader,
+    a: VariantId,
+    b: VariantId,
+) -> Response:
+    """Two saved variants' FTE per district (and pool share) as bars, with each difference."""
+    comparison = _pair(session, scenario.id, scope, a, b)[2]
+    with tempfile.TemporaryDirectory(prefix="lift-export-") as folder:
+        data = write_comparison_chart(comparison, Path(folder) / "compare.png").read_bytes()
+    return Response(data, media_type="image/png")
+
+
+@router.get("/variants/sensitivity", response_model=SensitivityOut)
+def variant_sensitivity(
+    scenario: ScenarioDep,
+    session: SessionDep,
+    cache: CacheDep,
+    scope: ScopeDep,
+    user: StaffingReader,
+    variant: VariantId,
+    step_pct: Annotated[
+        float, Query(gt=0, lt=100, description="How far each weight moves, in percent of itself")
+    ] = 10.0,
+) -> SensitivityOut:
+    """For a saved variant: if each weight rises (or falls) by `step_pct` percent of itself, the
+    others shrinking (or growing) to keep 100 %, what each district gains or loses."""
+    row = _saved(session, scenario.id, variant)
+    settings = StaffingAllocation.model_validate(row.result).settings
+    rows = service.sensitivity_rows(cache.base(scenario), settings, step_pct, scope.districts)
+    return SensitivityOut(variant=_variant(row, scope), step_pct=step_pct, rows=rows)

@@ -93,6 +93,52 @@ class PersonLoadOut(Out):
     peak_minutes: int
     """Support plus travel minutes in their busiest week."""
     case_ids: list[str]
+    load: list[int] = Field(default_factory=list)
+    """Support plus travel minutes in each of `CaseloadOut.weeks` (their cases in every district)."""
+    away: list[bool] = Field(default_factory=list)
+    """For each of `CaseloadOut.weeks`: whether they are away some of that week."""
+
+
+class CaseOut(Out):
+    """An open case of the districts shown: its school, need, who supports it from when to when, and
+    where it stands (planned, running, finished, stopped, waiting, without_consent or not_planned)."""
+
+    case_id: str
+    district: str
+    school_urn: int
+    school: str
+    need_type: str
+    priority: int
+    urgent: bool
+    agreed_on: date
+    person_id: str | None = None
+    person: str | None = None
+    """The person's name."""
+    team: str | None = None
+    start: date | None = None
+    end: date | None = None
+    minutes_per_week: int
+    status: str
+    wait_kind: str | None = None
+    """Why a waiting case waits: no_capacity, too_big, no_specialist, too_late or other."""
+    reason: str | None = None
+
+
+class CaseloadCountsOut(Out):
+    """Every open case of the districts shown counted once: the parts add up to `total`."""
+
+    total: int
+    running: int
+    planned: int
+    finished: int
+    stopped: int
+    """Support stopped because consent was withdrawn."""
+    waiting: int
+    waiting_reasons: dict[str, int]
+    """`waiting` split by `CaseOut.wait_kind` (only kinds with cases)."""
+    without_consent: int
+    not_planned: int
+    """Agreed cases no plan holds yet (a rebalance adds them)."""
 
 
 class PlanSourceOut(Out):
@@ -118,6 +164,13 @@ class CaseloadOut(Out):
     """Open cases no plan holds yet (a rebalance adds them)."""
     without_consent: list[WaitingOut] = Field(default_factory=list)
     """Cases whose consent is `no` (never planned, or withdrawn): on record, never waiting."""
+    cases: list[CaseOut] = Field(default_factory=list)
+    """Every open case of the districts shown, with where it stands."""
+    counts: CaseloadCountsOut | None = None
+    weeks: list[date] = Field(default_factory=list)
+    """The Monday of each school week of the scenario's year (`PersonLoadOut.load` follows them)."""
+    names: dict[str, str] = Field(default_factory=dict)
+    """Each person named in this response: id to name."""
 
 
 class CaseloadAnalysisOut(Out):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -38,7 +38,9 @@ from api.jobs import JobFailed
 from api.schemas.caseload import (
     AssignmentOut,
     CaseloadAnalysisOut,
+    CaseloadCountsOut,
     CaseloadResultOut,
+    CaseOut,
     ChangeOut,
     PersonLoadOut,
     WaitingOut,
@@ -132,22 +134,48 @@ def waiting_out(row: WaitingRow, pools: Sequence[str]) -> WaitingOut:
     )
 
 
+def school_weeks(base: Scenario) -> list[date]:
+    """The Monday of each week of the scenario's year with a term day in it."""
+    found: set[date] = set()
+    for term in base.terms:
+        monday = term.first_day - timedelta(days=term.first_day.weekday())
+        while monday <= term.last_day:
+            found.add(monday)
+            monday += timedelta(days=7)
+    return sorted(found)
+
+
+def _in_week(first: date, last: date, monday: date) -> bool:
+    return first <= monday + timedelta(days=4) and last >= monday
+
+
 def person_loads(
-    base: Scenario, scope: Scope, rows: Sequence[AssignmentRow]
+    base: Scenario,
+    districts: Sequence[str],
+    rows: Sequence[AssignmentRow],
+    everywhere: Sequence[AssignmentRow] = (),
+    weeks: Sequence[date] = (),
 ) -> list[PersonLoadOut]:
-    """Each person's cases and busiest week in the plan in use (people of the teams you see).
+    """Each person's cases and busiest week in the plan in use: the people of the teams of
+    `districts` (and of the county pools when every district is shown), and anyone holding one of
+    `rows`. `load` is each of `weeks`' minutes over `everywhere` (their cases in every district).
 
     Support stopped because consent was withdrawn is no longer anyone's caseload."""
     by_person: dict[str, list[AssignmentRow]] = defaultdict(list)
     for row in rows:
         if row.status != PlanStatus.WITHDRAWN.value:
             by_person[row.person_id].append(row)
-    teams = set(scope.districts) | {p.value for p in base.pools}
+    teams = set(districts)
+    if teams >= set(base.district_names):
+        teams |= {p.value for p in base.pools}
     people = [
         p
         for p in base.people
         if p.person_id in by_person or (p.minutes_per_week > 0 and p.team in teams)
     ]
+    held: dict[str, list[AssignmentRow]] = defaultdict(list)
+    for row in everywhere:
+        held[row.person_id].append(row)
     out = []
     for person in people:
         mine = by_person.get(person.person_id, [])
@@ -159,6 +187,7 @@ def person_loads(
             ),
             default=0,
         )
+        away = [u for u in base.unavailability if u.person_id == person.person_id]
         out.append(
             PersonLoadOut(
                 person_id=person.person_id,
@@ -168,9 +197,136 @@ def person_loads(
                 cases=len(mine),
                 peak_minutes=peak,
                 case_ids=sorted(r.case_id for r in mine),
+                load=[
+                    sum(
+                        r.minutes_per_week + r.travel_minutes
+                        for r in held.get(person.person_id, [])
+                        if _in_week(r.start, r.end, monday)
+                    )
+                    for monday in weeks
+                ],
+                away=[
+                    any(_in_week(u.first_day, u.last_day, monday) for u in away) for monday in weeks
+                ],
             )
         )
     return out
+
+
+WAIT_KINDS = ("no_capacity", "too_big", "no_specialist", "too_late", "other")
+"""Why a case waits, in the order the page lists them."""
+WAIT_WORDS = {
+    "no_capacity": "no capacity",
+    "too_big": "needs more minutes a week than anyone has",
+    "no_specialist": "no specialist for the need",
+    "too_late": "agreed too late for the year",
+    "other": "other reasons",
+}
+
+
+def wait_kind(reason: str) -> str:
+    """The kind of a waiting case's reason (as the caseload planner words them)."""
+    if reason.startswith("capacity is full"):
+        return "no_capacity"
+    if reason.startswith("needs ") and "has that many" in reason:
+        return "too_big"
+    if reason.startswith("no one in"):
+        return "no_specialist"
+    if "cannot start before the year ends" in reason:
+        return "too_late"
+    return "other"
+
+
+def consent_reason(reason: str) -> bool:
+    """Whether a waiting case's reason is its consent (`no`, or withdrawn), not the service."""
+    return reason.startswith(("consent is 'no'", CONSENT_WITHDRAWN))
+
+
+def _without_consent(row: WaitingRow, without: set[str]) -> bool:
+    return row.case_id in without or consent_reason(row.reason)
+
+
+def not_started_words(rows: Sequence[WaitingRow], without: set[str]) -> str:
+    """The cases not started, split by reason: "3 waiting (2 no capacity, 1 ...), 1 without consent"."""
+    kinds: dict[str, int] = defaultdict(int)
+    consent = 0
+    for row in rows:
+        if _without_consent(row, without):
+            consent += 1
+        else:
+            kinds[wait_kind(row.reason)] += 1
+    waits = sum(kinds.values())
+    split = ", ".join(f"{kinds[k]} {WAIT_WORDS[k]}" for k in WAIT_KINDS if kinds.get(k))
+    return (
+        f"{waits} waiting"
+        + (f" ({split})" if split else "")
+        + (f", {consent} without consent" if consent else "")
+    )
+
+
+def case_rows(
+    session: Session,
+    base: Scenario,
+    scenario_id: int,
+    districts: Sequence[str],
+    assignments: Sequence[AssignmentRow],
+    waiting: Sequence[WaitingRow],
+) -> tuple[list[CaseOut], CaseloadCountsOut]:
+    """Every open case of `districts` with where it stands, and the counts (which add up)."""
+    names = {p.person_id: p.name for p in base.people}
+    schools = base.school_by_urn
+    support = {a.case_id: a for a in assignments}
+    waits = {w.case_id: w for w in waiting}
+    without = cases_without_consent(session, scenario_id)
+    out: list[CaseOut] = []
+    for agreement in open_agreements(session, scenario_id, districts):
+        school = schools.get(agreement.school_urn)
+        row = CaseOut(
+            case_id=agreement.case_id,
+            district=agreement.district,
+            school_urn=agreement.school_urn,
+            school=school.name if school is not None else str(agreement.school_urn),
+            need_type=agreement.need_type,
+            priority=agreement.priority,
+            urgent=agreement.priority == 1,
+            agreed_on=agreement.agreed_on,
+            minutes_per_week=agreement.minutes_per_week,
+            status="not_planned",
+        )
+        held = support.get(agreement.case_id)
+        wait = waits.get(agreement.case_id)
+        if held is not None:
+            row.person_id, row.team = held.person_id, held.team
+            row.person = names.get(held.person_id, held.person_id)
+            row.start, row.end = held.start, held.end
+            row.minutes_per_week = held.minutes_per_week
+            row.status = "stopped" if held.status == PlanStatus.WITHDRAWN.value else held.status
+        elif wait is not None:
+            row.reason = wait.reason
+            if _without_consent(wait, without):
+                row.status = "without_consent"
+            else:
+                row.status, row.wait_kind = "waiting", wait_kind(wait.reason)
+        out.append(row)
+    out.sort(key=lambda c: c.case_id)
+    status: dict[str, int] = defaultdict(int)
+    reasons: dict[str, int] = defaultdict(int)
+    for case in out:
+        status[case.status] += 1
+        if case.wait_kind is not None:
+            reasons[case.wait_kind] += 1
+    counts = CaseloadCountsOut(
+        total=len(out),
+        running=status["running"],
+        planned=status["planned"],
+        finished=status["finished"],
+        stopped=status["stopped"],
+        waiting=status["waiting"],
+        waiting_reasons={k: reasons[k] for k in WAIT_KINDS if reasons.get(k)},
+        without_consent=status["without_consent"],
+        not_planned=status["not_planned"],
+    )
+    return out, counts
 
 
 def cases_without_consent(session: Session, scenario_id: int) -> set[str]:
@@ -533,15 +689,15 @@ class CaseloadJobs:
             # district's figures, never the county's totals.
             d = job.district
             started = sum(1 for a in plan.assignments if a.district == d)
-            waits = sum(1 for w in plan.waiting if w.district == d)
+            waits = [w for w in plan.waiting if w.district == d]
             changed = _moved_in(plan.changes, [d])
             moved = "" if output.moved is None else f", {changed} of its planned case(s) moved"
             return plan.id, (
-                f"{d}: {started} of {started + waits} cases started, {waits} waiting{moved}, "
-                f"{output.wall_time:.1f} s"
+                f"{d}: {started} of {started + len(waits)} cases started, "
+                f"{not_started_words(waits, without)}{moved}, {output.wall_time:.1f} s"
             )
         moved = "" if output.moved is None else f", {output.moved} planned case(s) moved"
         return plan.id, (
-            f"{kpis.started} of {kpis.agreements} cases started, {kpis.waiting} waiting{moved}, "
-            f"{output.wall_time:.1f} s"
+            f"{kpis.started} of {kpis.agreements} cases started, "
+            f"{not_started_words(plan.waiting, without)}{moved}, {output.wall_time:.1f} s"
         )

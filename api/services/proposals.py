@@ -39,6 +39,7 @@ from api.schemas.proposals import (
     ProposalOut,
 )
 from api.scope import Scope
+from api.services.caseload import consent_reason
 from api.services.errors import Conflict, NotFound
 from api.store import open_case_ids
 
@@ -100,7 +101,12 @@ def _plan_figures(plan: PlanRow, district: str) -> dict[str, int | None]:
             for a in plan.assignments
             if a.district == district and a.status != PlanStatus.WITHDRAWN.value
         ),
-        "waiting": sum(1 for w in plan.waiting if w.district == district),
+        "waiting": sum(
+            1 for w in plan.waiting if w.district == district and not consent_reason(w.reason)
+        ),
+        "without_consent": sum(
+            1 for w in plan.waiting if w.district == district and consent_reason(w.reason)
+        ),
         "broken": sum(1 for c in changes if c.kind == "broken")
         if plan.kind == "rebalance"
         else None,

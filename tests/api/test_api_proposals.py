@@ -246,3 +246,13 @@ def test_a_rota_is_a_proposal_and_a_replan_keeps_its_published_meetings(
     assert _sources(service, "rota")[NORTH] == first["result_id"]
     listed = service.call("coordinator", "GET", _at(service, "rota/proposals")).json()
     assert listed == []
+
+
+def test_a_proposal_counts_cases_without_consent_apart_from_waiting(service: Service) -> None:
+    """T-0003 (consent no, Southfield) is never 'waiting': the figures say 'without consent'."""
+    service.run("caseload/plan", {"time_limit": 10})
+    south = service.call("south_coordinator", "GET", _at(service, "caseload/proposals")).json()
+    assert [p["district"] for p in south] == [SOUTH]
+    assert south[0]["figures"]["without_consent"] == 1
+    north = service.call("coordinator", "GET", _at(service, "caseload/proposals")).json()
+    assert north[0]["figures"]["without_consent"] == 0

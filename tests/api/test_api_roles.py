@@ -114,6 +114,16 @@ def _agreement_file(_svc: Service, role: str) -> dict[str, Any]:
     return {"files": [("file", ("new.csv", data, "text/csv"))]}
 
 
+def _variant(svc: Service, _role: str) -> dict[str, Any]:
+    latest = svc.call("officer", "GET", f"/api/scenarios/{svc.scenario_id}/staffing").json()
+    return {"params": {"variant": latest["id"]}}
+
+
+def _two_variants(svc: Service, _role: str) -> dict[str, Any]:
+    latest = svc.call("officer", "GET", f"/api/scenarios/{svc.scenario_id}/staffing").json()
+    return {"params": {"a": latest["id"], "b": latest["id"]}}
+
+
 def _own_school(_svc: Service, role: str) -> dict[str, Any]:
     urn = SOUTH_SCHOOL if role == "south_coordinator" else NORTH_SCHOOL
     return {"params": {"school_urn": urn}}
@@ -304,6 +314,13 @@ ROUTES: list[Route] = [
         statuses(409, 409, south_coordinator=404),
         lambda s, _r: {"decision": _caseload_version_in_use(s)},
     ),
+    Route("GET", S + "/staffing/formula", statuses(200, 403, viewer=200)),
+    Route("GET", S + "/staffing/variants", statuses(200, 403, viewer=200)),
+    Route("GET", S + "/staffing/variants/compare", statuses(200, 403, viewer=200), _two_variants),
+    Route(
+        "GET", S + "/staffing/variants/compare.png", statuses(200, 403, viewer=200), _two_variants
+    ),
+    Route("GET", S + "/staffing/variants/sensitivity", statuses(200, 403, viewer=200), _variant),
     Route("POST", S + "/staffing", statuses(201, 403), lambda _s, _r: {"json": {}}),
     Route("GET", S + "/staffing", statuses(200, 403, viewer=200)),
     Route(

@@ -82,9 +82,11 @@ class Database:
         """Drop the schemas this made (a service still connected to one makes this wait, then fail)."""
         if self._admin is None:
             return
-        with self._admin.begin() as connection:
-            connection.execute(text("SET LOCAL lock_timeout = '20s'"))
-            for schema in self.schemas:
+        # One transaction per schema: dropping many at once can need more locks than the server's
+        # lock table holds ("out of shared memory").
+        for schema in self.schemas:
+            with self._admin.begin() as connection:
+                connection.execute(text("SET LOCAL lock_timeout = '20s'"))
                 connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         self.schemas.clear()
         self._admin.dispose()

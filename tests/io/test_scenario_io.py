@@ -123,6 +123,20 @@ def test_exception_consent_needs_a_reason(folder: Path) -> None:
 # Cross-reference rules: each registered rule has at least one damage that it alone reports.
 Damage = Callable[[Path], None]
 RULE_CASES: dict[str, tuple[Damage, str, int | None, str]] = {
+    "details_known": (
+        lambda f: (f / "agreement_details.csv").write_text("case_id\nT-9999\n"),
+        "agreement_details.csv",
+        2,
+        "case_id",
+    ),
+    "reviews_known": (
+        lambda f: (f / "reviews.csv").write_text(
+            "case_id,date,kind,measure,value\nT-9999,2025-10-01,entry,m,1\n"
+        ),
+        "reviews.csv",
+        2,
+        "case_id",
+    ),
     "unique_keys": (
         lambda f: set_cell(f, "schools.csv", 3, "urn", "100001"),
         "schools.csv",

@@ -76,6 +76,8 @@ OPTIONAL_ABSENT = {
     "current_plan.csv",
     "travel_minutes.csv",
     "requests.csv",
+    "agreement_details.csv",
+    "reviews.csv",
 }  # the tiny county has none
 CSV_FILES = sorted({f.name for f in FILES} - OPTIONAL_ABSENT | {INDICATORS_FILE})
 

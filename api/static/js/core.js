@@ -40,13 +40,17 @@ function fieldName(loc) {
   return last.charAt(0).toUpperCase() + last.slice(1).replaceAll("_", " ");
 }
 
+// A call of the service with the signed-in user's token. A 401 signs out, unless the user has
+// signed out or in again since the call was made (its answer is then stale and is dropped).
 export async function api(path, options = {}) {
-  const headers = Object.assign({ Authorization: `Bearer ${state.token}` }, options.headers || {});
+  const token = state.token;
+  const headers = Object.assign({ Authorization: `Bearer ${token}` }, options.headers || {});
   if (options.json !== undefined) {
     headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(options.json);
   }
   const response = await fetch(path, { method: options.method || "GET", headers, body: options.body });
+  if (token !== state.token) throw new ApiError(401, { detail: "signed out since this was asked" });
   if (response.status === 401 && path !== "/api/me") hooks.signedOut();
   if (options.raw) {
     if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
@@ -156,9 +160,17 @@ export function registerView(name, show) {
 }
 
 // Show again the named parts of the page (all of them without names).
+// A view that fails says so in the console (prefixed "LIFT:", which the browser tests watch);
+// one whose user signed out meanwhile stays quiet.
 export async function refresh(...names) {
   const shown = names.length ? names : [...views.keys()];
-  await Promise.all(shown.map((name) => (views.get(name) || (async () => {}))()));
+  await Promise.all(shown.map(async (name) => {
+    try {
+      await (views.get(name) || (async () => {}))();
+    } catch (error) {
+      if (error.status !== 401) console.error(`LIFT: the ${name} view failed: ${error.message}`);
+    }
+  }));
 }
 
 // Jobs ---------------------------------------------------------------------------------------

@@ -5,8 +5,16 @@ import { $, api, canPlan, dmy, el, refresh, registerView, scenarioPath, table, w
 
 const AREAS = { caseload: "Caseload plan", rota: "Rota" };
 
+// Each figure's name in words (the API's keys are for programs).
+const FIGURE_WORDS = {
+  started: "cases started", waiting: "waiting", without_consent: "without consent",
+  broken: "promised starts moved", earlier: "starting earlier", new: "newly planned",
+  meetings: "meetings", moved: "meetings moved", cancelled: "meetings cancelled",
+};
+const figureWords = (key) => FIGURE_WORDS[key] || key.replaceAll("_", " ");
+
 function figures(f) {
-  return Object.entries(f || {}).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k} ${v}`).join(", ");
+  return Object.entries(f || {}).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${v} ${figureWords(k)}`).join(", ");
 }
 
 async function showProposals() {
@@ -70,7 +78,7 @@ async function openProposal(job, id, where) {
     el("h3", {}, `${AREAS[job]} #${id} for ${where}: ${detail.status}`),
     el("p", {}, `Made by ${detail.proposal.created_by || "-"} on ${dmy(detail.proposal.created_at)}. ${detail.proposal.message}`),
     el("p", {}, detail.in_use_id ? `Compared with #${detail.in_use_id}, ${detail.status === "accepted" ? "the version it replaced" : "in use now"}.` : "Nothing is in use yet."),
-    table([["Figure", (k) => k], ["Before", (k) => detail.before[k] ?? "-"], ["After", (k) => detail.after[k] ?? "-"]], keys),
+    table([["Figure", (k) => figureWords(k)], ["Before", (k) => detail.before[k] ?? "-"], ["After", (k) => detail.after[k] ?? "-"]], keys),
     el("div", { id: "proposal-differences" }, differences(job, detail)),
     pending && canPlan()
       ? el("div", { class: "row" },

@@ -47,7 +47,7 @@ def live(tmp_path: Path, tiny_zip: bytes) -> Iterator[Live]:
 @pytest.fixture
 def page() -> Iterator[Any]:
     """A desktop-sized chromium page that accepts every confirm() (messages in `page.confirmed`); the
-    test fails if the page's script threw."""
+    test fails if the page's script threw or a view reported a failure."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -64,6 +64,12 @@ def page() -> Iterator[Any]:
 
             tab.on("dialog", confirm)
             tab.on("pageerror", lambda error: errors.append(str(error)))
+            tab.on(
+                "console",
+                lambda message: (
+                    errors.append(message.text) if message.text.startswith("LIFT:") else None
+                ),
+            )
             tab.confirmed = confirmed
             yield tab
             assert not errors, f"the page's script failed: {errors}"

@@ -69,7 +69,7 @@ def test_a_coordinator_and_an_officer_use_the_page(live: Live, page: Any, tmp_pa
     for district in (NORTH, SOUTH):
         _accept_in_page(page, "Caseload plan", district)
     page.click("[data-tab=caseload]")
-    expect(page.locator("#caseload-people")).to_contain_text("ST1")
+    expect(page.locator("#caseload-people")).to_contain_text("Specialist teacher 1")
     expect(page.locator("#caseload-without-consent")).to_contain_text("T-0003")
     expect(page.locator("#caseload-without-consent")).to_contain_text("consent")
     expect(page.locator("#caseload-waiting")).not_to_contain_text("T-0003")
@@ -151,7 +151,7 @@ def test_a_coordinator_and_an_officer_use_the_page(live: Live, page: Any, tmp_pa
         page.click("[data-download='caseload/caseload.xlsx']")
     assert info.value.suggested_filename == "caseload.xlsx"
     expect(page.locator("#caseload-people")).to_contain_text("T-0001, T-0900")
-    expect(page.locator("#caseload-people")).not_to_contain_text("ST2")
+    expect(page.locator("#caseload-people")).not_to_contain_text("Specialist teacher 2")
     shoot(page, "walkthrough-coordinator")
     page.click("[data-tab=rota]")
     shoot(page, "walkthrough-coordinator-rota")

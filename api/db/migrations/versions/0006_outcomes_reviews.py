@@ -1,4 +1,5 @@
-"""outcomes and reviews: what each LIFT meeting decided for a request; measures at entry, review, exit
+"""outcomes and reviews: what each LIFT meeting decided for a request; measures at entry, review, exit;
+each agreement's request and written details
 
 Revision ID: 0006
 Revises: 0005
@@ -17,7 +18,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Apply: two new tables, empty."""
+    """Apply: two new tables, empty; agreements gain their request and details (none known yet)."""
+    op.add_column("agreements", sa.Column("request_id", sa.String(length=64), nullable=True))
+    op.add_column("agreements", sa.Column("details", sa.JSON(), nullable=True))
     op.create_table(
         "request_outcomes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -62,6 +65,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Revert."""
+    op.drop_column("agreements", "details")
+    op.drop_column("agreements", "request_id")
     op.drop_index("ix_case_reviews_case", table_name="case_reviews")
     op.drop_table("case_reviews")
     op.drop_index("ix_request_outcomes_scope", table_name="request_outcomes")

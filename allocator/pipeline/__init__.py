@@ -1,0 +1,1 @@
+"""From concern to support, after the meeting: written agreements and their reviews (DESIGN.md)."""

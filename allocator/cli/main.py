@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from allocator.cli import agenda, caseload, rota, staffing
+from allocator.cli import agenda, agreement, caseload, report, rota, staffing
 from allocator.cli.bench import bench_app
 from allocator.cli.common import ScenarioOpt
 from allocator.io import read_scenario_with_notes, write_scenario
@@ -86,9 +86,12 @@ def generate(
         float, typer.Option(help="Size against Kent (1 = Kent-sized).", min=0.01, max=50)
     ] = 1.0,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    requests: Annotated[
+        bool, typer.Option("--requests", help="A year of requests too (requests.csv).")
+    ] = False,
 ) -> None:
     """Generate a synthetic county scenario of a given scale."""
-    scenario = generate_county(scale=scale, seed=seed)
+    scenario = generate_county(scale=scale, seed=seed, requests=requests)
     write_scenario(scenario, out_dir)
     print_summary(scenario)
     console.print(f"[green]Wrote {out_dir}[/]")
@@ -135,6 +138,9 @@ def _mount() -> None:
     app.add_typer(caseload.rebalance_app, name="rebalance")
     app.add_typer(staffing.staffing_app, name="staffing")
     app.add_typer(agenda.agenda_app, name="agenda")
+    app.command("agreement")(agreement.agreement)
+    app.command("reviews")(agreement.reviews)
+    app.add_typer(report.report_app, name="report")
     app.add_typer(bench_app, name="bench")
     for plugin in sorted(entry_points(group=COMMAND_PLUGINS), key=lambda e: e.name):
         app.add_typer(plugin.load())

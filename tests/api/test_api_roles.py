@@ -331,6 +331,18 @@ ROUTES: list[Route] = [
     ),
     Route("GET", S + "/staffing/staffing.csv", statuses(200, 403, viewer=200)),
     Route("GET", S + "/staffing/chart.png", statuses(200, 403, viewer=200)),
+    Route(
+        "GET",
+        S + "/reports/executive.pdf",
+        statuses(200, 200, south_coordinator=404, viewer=200),
+        lambda _s, _r: {"params": {"district": NORTH}},
+    ),
+    Route(
+        "GET",
+        S + "/reports/executive.html",
+        statuses(200, 200, south_coordinator=404, viewer=200),
+        lambda _s, _r: {"params": {"district": NORTH}},
+    ),
     Route("GET", "/api/jobs", statuses(200, 200, viewer=200)),
     Route("GET", "/api/jobs/{job}", statuses(200, 200, south_coordinator=404, viewer=200), _job),
     Route(

@@ -57,6 +57,9 @@ class AgreementIn(BaseModel):
     minutes_per_week: Minutes
     weeks: Weeks
     priority: Priority = 3
+    request_id: CaseIdText | None = Field(
+        default=None, description="The request (access form) this agreement came from, if any"
+    )
 
 
 class AgreementUpdate(BaseModel):
@@ -97,6 +100,7 @@ class AgreementOut(Out):
     minutes_per_week: int
     weeks: int
     priority: int
+    request_id: str | None = None
     status: str
     closed_on: date | None
     created_at: UtcTime

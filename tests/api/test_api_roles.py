@@ -331,6 +331,33 @@ ROUTES: list[Route] = [
     ),
     Route("GET", S + "/staffing/staffing.csv", statuses(200, 403, viewer=200)),
     Route("GET", S + "/staffing/chart.png", statuses(200, 403, viewer=200)),
+    Route("GET", S + "/requests", statuses(200, 200, viewer=200)),
+    Route(
+        "GET",
+        S + "/requests/agenda",
+        statuses(200, 200, south_coordinator=404, viewer=200),
+        lambda _s, _r: {"params": {"district": NORTH}},
+    ),
+    Route(
+        "GET",
+        S + "/requests/agenda/{meeting_date}/{group}.html",
+        statuses(404, 404, viewer=404),
+        lambda _s, _r: {
+            "meeting_date": "2025-09-10",
+            "group": "N1",
+            "params": {"district": NORTH},
+        },
+    ),
+    Route("GET", S + "/requests/waits", statuses(200, 200, viewer=200)),
+    Route(
+        "POST",
+        S + "/requests/{request_id}/outcome",
+        statuses(404, 404),
+        lambda _s, _r: {
+            "request_id": "R-0001",
+            "json": {"outcome": "advice", "decided_on": "2025-09-24"},
+        },
+    ),
     Route(
         "GET",
         S + "/reports/executive.pdf",

@@ -277,6 +277,8 @@ async function addAgreement(event) {
     agreed_on: agreed, minutes_per_week: Number(form.get("minutes_per_week")),
     weeks: Number(form.get("weeks")), priority: Number(form.get("priority")),
   };
+  const requestId = String(form.get("request_id") || "").trim();
+  if (requestId) body.request_id = requestId;
   try {
     const made = await api(scenarioPath("agreements"), { method: "POST", json: body });
     $("#agreement-error").textContent = "";
@@ -287,6 +289,39 @@ async function addAgreement(event) {
     $("#agreement-done").textContent = "";
     $("#agreement-error").textContent = plainError(error);
   }
+}
+
+// The request an agreement comes from: a field of the add form, filled from the Requests tab.
+function addRequestField() {
+  const grid = $("#agreement-form .form-grid");
+  if (!grid || $("#agreement-request")) return;
+  const input = el("input", { id: "agreement-request", name: "request_id", pattern: "[A-Za-z0-9_.\\-]+", autocomplete: "off", placeholder: "optional, e.g. R-000123" });
+  grid.append(el("label", {}, "From request ", input));
+}
+
+function prefillAgreement(detail) {
+  const form = $("#agreement-form");
+  const tab = document.querySelector("[data-tab=agreements]");
+  if (tab) tab.click();
+  hideRecord();
+  form.reset();
+  form.elements.request_id.value = detail.requestId || "";
+  if (detail.schoolUrn !== undefined && detail.schoolUrn !== null) {
+    const select = form.elements.school_urn;
+    if (![...select.options].some((o) => o.value === String(detail.schoolUrn))) {
+      select.append(el("option", { value: String(detail.schoolUrn) }, schoolName(detail.schoolUrn)));
+    }
+    select.value = String(detail.schoolUrn);
+  }
+  if (detail.needType) form.elements.need_type.value = detail.needType;
+  if (detail.senStage) form.elements.sen_stage.value = detail.senStage;
+  form.elements.lac.checked = Boolean(detail.lac);
+  form.elements.priority.value = detail.urgent ? "1" : "3";
+  form.elements.agreed_on.value = detail.decidedOn ? dmy(detail.decidedOn) : todayDmy();
+  $("#agreement-error").textContent = "";
+  $("#agreement-done").textContent = `From request ${detail.requestId}: give the case id, minutes a week and weeks, then add the agreement.`;
+  form.scrollIntoView({ block: "start" });
+  form.elements.case_id.focus();
 }
 
 // Adding many from a file -------------------------------------------------------------------------
@@ -409,6 +444,11 @@ export function init() {
     $("#agreement-preview").replaceChildren();
   });
   $("#agreement-import").addEventListener("click", importFile);
+  addRequestField();
+  // The Requests tab starts an agreement from a request with this event.
+  document.addEventListener("lift:new-agreement", (event) => {
+    if (event.detail && event.detail.requestId) prefillAgreement(event.detail);
+  });
   // The Caseload tab (and any other) opens a case's record with this event.
   document.addEventListener("lift:open-case", (event) => {
     const caseId = event.detail && event.detail.caseId;

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy import Connection, Engine, delete, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,7 +27,9 @@ from api.db.models import (
     AuditRow,
     ChangeRow,
     JobRow,
+    OutcomeRow,
     PlanRow,
+    ReviewRow,
     ScenarioRow,
     User,
     WaitingRow,
@@ -229,6 +231,14 @@ def purge_finished(
                     delete(table).where(table.plan_id.in_(plans), table.case_id.in_(case_ids))
                 )
                 counts[key] += int(result.rowcount or 0)  # type: ignore[attr-defined]
+            # Measures are the case's; an outcome stays (it is the request's) without the case id.
+            in_scenario = (ReviewRow.scenario_id == scenario_id, ReviewRow.case_id.in_(case_ids))
+            session.execute(delete(ReviewRow).where(*in_scenario))
+            session.execute(
+                update(OutcomeRow)
+                .where(OutcomeRow.scenario_id == scenario_id, OutcomeRow.case_id.in_(case_ids))
+                .values(case_id=None)
+            )
             counts["audit"] += _redact_scenario(session, scenario_id, Redaction(case_ids))
         session.execute(delete(AgreementRow).where(AgreementRow.id.in_([c[0] for c in cases])))
         report = PurgeReport(

@@ -1,15 +1,24 @@
-"""Stored rows <-> domain objects, in one place: agreements, planned support, a plan's assignments,
-waiting cases and changes, and a rota's meetings. (Rows as response schemas are in `api.views`.)"""
+"""Stored rows <-> domain objects, in one place: agreements (with their written agreement's text),
+reviews, planned support, a plan's assignments, waiting cases and changes, and a rota's meetings.
+(Rows as response schemas are in `api.views`.)"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from allocator.io import AGREEMENT_COLUMNS
-from allocator.model import Agreement, PlannedSupport, PlanStatus
+from allocator.model import Agreement, AgreementDetails, PlannedSupport, PlanStatus, Review
 from allocator.model.caseload_result import Assignment, CaseloadPlan, Change, Help, Waiting
 from allocator.model.rota_result import Meeting
-from api.db.models import AgreementRow, AssignmentRow, ChangeRow, MeetingRow, WaitingRow
+from api.db.models import (
+    AgreementRow,
+    AssignmentRow,
+    ChangeRow,
+    MeetingRow,
+    ReviewRow,
+    WaitingRow,
+)
 
 
 def agreement_row(scenario_id: int, district: str, agreement: Agreement) -> AgreementRow:
@@ -28,12 +37,58 @@ def agreement_row(scenario_id: int, district: str, agreement: Agreement) -> Agre
         minutes_per_week=agreement.minutes_per_week,
         weeks=agreement.weeks,
         priority=agreement.priority,
+        request_id=agreement.request_id,
     )
 
 
 def to_agreement(row: AgreementRow) -> Agreement:
-    """The domain agreement of a row."""
-    return Agreement.model_validate({name: getattr(row, name) for name in AGREEMENT_COLUMNS})
+    """The domain agreement of a row (with its request when known)."""
+    data = {name: getattr(row, name) for name in AGREEMENT_COLUMNS}
+    if row.request_id is not None:
+        data["request_id"] = row.request_id
+    return Agreement.model_validate(data)
+
+
+def details_json(details: AgreementDetails) -> dict[str, Any]:
+    """What `AgreementRow.details` keeps of a written agreement: its texts and review date (ISO),
+    without the case id; items not recorded are left out."""
+    data = details.model_dump(mode="json", exclude={"case_id"})
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def to_details(row: AgreementRow) -> AgreementDetails | None:
+    """The written agreement's text of a case, when recorded."""
+    if not row.details:
+        return None
+    return AgreementDetails.model_validate({**row.details, "case_id": row.case_id})
+
+
+def review_row(scenario_id: int, district: str, review: Review) -> ReviewRow:
+    """A new row for a validated measure of a case."""
+    return ReviewRow(
+        scenario_id=scenario_id,
+        case_id=review.case_id,
+        district=district,
+        date=review.date,
+        kind=review.kind.value,
+        measure=review.measure,
+        value=review.value,
+        note=review.note or "",
+    )
+
+
+def to_review(row: ReviewRow) -> Review:
+    """The domain review (a reviews.csv row) of a stored measure."""
+    data: dict[str, Any] = {
+        "case_id": row.case_id,
+        "date": row.date,
+        "kind": row.kind,
+        "measure": row.measure,
+        "value": row.value,
+    }
+    if row.note:
+        data["note"] = row.note
+    return Review.model_validate(data)
 
 
 def planned_row(

@@ -1,10 +1,11 @@
 """Scenarios, agreements and plans between the database and the domain model (the row converters
 are in `api.convert`).
 
-A scenario row holds the validated county without its agreements and plan; agreements live one row per
-case and the current plan is each district's newest accepted plan (`api.decisions`; an imported
-current plan is accepted as it is stored), so the scenario the planners see is
-always put together from the live rows.
+A scenario row holds the validated county without its agreements, their written agreements' text,
+reviews and plan; agreements live one row per case (with the text in `AgreementRow.details`), each
+measure of a case one row of `case_reviews`, and the current plan is each district's newest accepted
+plan (`api.decisions`; an imported current plan is accepted as it is stored), so the scenario the
+planners see is always put together from the live rows.
 """
 
 from __future__ import annotations
@@ -20,11 +21,28 @@ from sqlalchemy.orm import Session
 
 from allocator.caseload.data import consent_withdrawn_rows
 from allocator.io import AGREEMENT_COLUMNS
-from allocator.model import Agreement, Scenario, clip_to_year
+from allocator.model import Agreement, AgreementDetails, Scenario, clip_to_year
 from allocator.model.cases import CONSENT_WITHDRAWN
 from allocator.model.summary import district_summary
-from api.convert import agreement_row, planned_row, to_agreement, to_planned_support
-from api.db.models import AgreementRow, AssignmentRow, PlanRow, ScenarioRow, User, WaitingRow
+from api.convert import (
+    agreement_row,
+    details_json,
+    planned_row,
+    review_row,
+    to_agreement,
+    to_details,
+    to_planned_support,
+    to_review,
+)
+from api.db.models import (
+    AgreementRow,
+    AssignmentRow,
+    PlanRow,
+    ReviewRow,
+    ScenarioRow,
+    User,
+    WaitingRow,
+)
 from api.decisions import ACCEPT, accepted_sources, decide
 
 OPEN = "open"
@@ -101,8 +119,11 @@ def agreement_district(base: Scenario, agreement: Agreement) -> str:
 def save_scenario(
     session: Session, scenario: Scenario, notes: Sequence[str], user: User | None
 ) -> ScenarioRow:
-    """Store a validated scenario: the county, one row per agreement and its current plan."""
-    base = scenario.model_copy(update={"agreements": (), "current_plan": ()})
+    """Store a validated scenario: the county, one row per agreement (with its written agreement's
+    text), one row per measure of reviews.csv, and its current plan."""
+    base = scenario.model_copy(
+        update={"agreements": (), "current_plan": (), "details": (), "reviews": ()}
+    )
     row = ScenarioRow(
         name=scenario.settings.name,
         academic_year=scenario.settings.academic_year,
@@ -114,7 +135,12 @@ def save_scenario(
     session.add(row)
     session.flush()
     district_of = {a.case_id: agreement_district(scenario, a) for a in scenario.agreements}
-    session.add_all(agreement_row(row.id, district_of[a.case_id], a) for a in scenario.agreements)
+    texts = {d.case_id: details_json(d) for d in scenario.details}
+    for agreement in scenario.agreements:
+        stored = agreement_row(row.id, district_of[agreement.case_id], agreement)
+        stored.details = texts.get(agreement.case_id) or None
+        session.add(stored)
+    session.add_all(review_row(row.id, district_of[r.case_id], r) for r in scenario.reviews)
     if scenario.current_plan:
         plan = PlanRow(
             scenario_id=row.id,
@@ -200,14 +226,44 @@ def current_plan(
     return [r for r in rows if r.case_id in cases]
 
 
+def case_reviews(
+    session: Session, scenario_id: int, cases: Iterable[str] | None = None
+) -> list[ReviewRow]:
+    """The measures recorded in a scenario (of `cases`, if given), by date and order recorded."""
+    query = select(ReviewRow).where(ReviewRow.scenario_id == scenario_id)
+    if cases is not None:
+        query = query.where(ReviewRow.case_id.in_(sorted(set(cases))))
+    return list(session.scalars(query.order_by(ReviewRow.date, ReviewRow.id)))
+
+
+def _dated(details: AgreementDetails, agreed_on: date) -> AgreementDetails:
+    """The text without a review date that an edit of `agreed_on` has left before the agreement."""
+    if details.review_date is not None and details.review_date < agreed_on:
+        return details.model_copy(update={"review_date": None})
+    return details
+
+
 def live_scenario(session: Session, cache: ScenarioCache, row: ScenarioRow) -> Scenario:
-    """The scenario as the planners see it now: the county, open agreements and the current plan."""
+    """The scenario as the planners see it now: the county, open agreements with their written
+    agreements' text and reviews, and the current plan. (A review date or measure an edit of
+    `agreed_on` has left before its agreement is not passed on, so the planners still run.)"""
     base = cache.base(row)
     agreements = open_agreements(session, row.id)
     cases = {a.case_id for a in agreements}
     plan = current_plan(session, row.id, base.district_names, cases)
     data: dict[str, Any] = dict(row.content)
     data["agreements"] = [to_agreement(a).model_dump(mode="json") for a in agreements]
+    agreed = {a.case_id: a.agreed_on for a in agreements}
+    data["details"] = [
+        _dated(d, agreed[d.case_id]).model_dump(mode="json")
+        for d in (to_details(a) for a in agreements)
+        if d is not None
+    ]
+    data["reviews"] = [
+        to_review(r).model_dump(mode="json")
+        for r in case_reviews(session, row.id)
+        if r.case_id in agreed and r.date >= agreed[r.case_id]
+    ]
     data["current_plan"] = [to_planned_support(p).model_dump(mode="json") for p in plan]
     return Scenario.model_validate(data)
 

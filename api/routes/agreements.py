@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date
+from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, HTTPException, Path, Query, UploadFile
+from fastapi import APIRouter, File, HTTPException, Path, Query, Response, UploadFile
 from sqlalchemy import select
 
+from allocator.io.agreement_doc import agreement_html, agreement_pdf
 from api import audit, store
 from api.convert import to_agreement
 from api.db.models import AgreementRow
@@ -31,16 +34,12 @@ from api.schemas.agreements import (
     PreviewOut,
 )
 from api.scope import Scope
-from api.services.agreements import (
-    add_agreement,
-    case_record,
-    district_of,
-    domain,
-    import_file,
-    preview_file,
-)
+from api.services.agreement_files import import_file, preview_file
+from api.services.agreements import add_agreement, district_of, domain
+from api.services.case_record import case_record
 from api.services.caseload import withdraw_consent
 from api.services.errors import FieldError, Invalid, field_error
+from api.services.reviews import document
 from api.settings import Settings
 from api.store import AGREEMENT_FIELDS, CLOSED, OPEN
 from api.uploads import BadUpload, Limits
@@ -180,9 +179,67 @@ def case_timeline(
 ) -> CaseRecordOut:
     """A case's record: its fields, the support of the plan in use, and its events in date order
     (agreed, each change with who and when, each rebalance change with its reason, planned, started,
-    finished). Reviews are not recorded yet. 404 when the case is not in your district."""
+    finished) and each measure recorded at entry, a review or exit. 404 when the case is not in your
+    district."""
     row = _get(session, scenario.id, case_id, scope)
     return case_record(session, cache.base(scenario), row, store.today())
+
+
+DOCUMENT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+"""The written agreement's own policy: its one inline style block, nothing else."""
+
+
+def _attachment(data: bytes, media_type: str, name: str) -> Response:
+    return Response(
+        data,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Security-Policy": DOCUMENT_POLICY,
+        },
+    )
+
+
+@router.get(
+    "/{case_id}/agreement.html",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}, "description": "The written agreement"}},
+)
+def agreement_document_html(
+    case_id: CaseIdPath,
+    scenario: ScenarioDep,
+    session: SessionDep,
+    cache: CacheDep,
+    scope: ScopeDep,
+    user: CurrentUser,
+) -> Response:
+    """The written agreement for the school as one printable HTML page (the six items, the start
+    date and specialist's role from the plan in use; every value escaped). 404 when the case is not
+    in your district."""
+    doc = document(session, cache, scenario, scope, case_id)
+    page = agreement_html(doc).encode("utf-8")
+    return _attachment(page, "text/html; charset=utf-8", f"agreement-{case_id}.html")
+
+
+@router.get(
+    "/{case_id}/agreement.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The written agreement"}},
+)
+def agreement_document_pdf(
+    case_id: CaseIdPath,
+    scenario: ScenarioDep,
+    session: SessionDep,
+    cache: CacheDep,
+    scope: ScopeDep,
+    user: CurrentUser,
+) -> Response:
+    """The written agreement for the school as an A4 PDF (as the HTML page). 404 when the case is
+    not in your district."""
+    doc = document(session, cache, scenario, scope, case_id)
+    with tempfile.TemporaryDirectory(prefix="lift-agreement-") as folder:
+        data = agreement_pdf(doc, FilePath(folder) / "agreement.pdf").read_bytes()
+    return _attachment(data, "application/pdf", f"agreement-{case_id}.pdf")
 
 
 @router.get("/{case_id}", response_model=AgreementOut)

@@ -122,8 +122,8 @@ class TimelineEventOut(BaseModel):
     on: date
     at: UtcTime | None = None
     kind: str = Field(
-        description="agreed, recorded, changed, planned, rebalanced, waiting, started, closed "
-        "or finished"
+        description="agreed, recorded, changed, planned, rebalanced, waiting, started, review, "
+        "closed or finished"
     )
     title: str
     detail: str = ""
@@ -150,7 +150,9 @@ class CaseRecordOut(BaseModel):
     support: SupportOut | None
     waiting: str | None = Field(default=None, description="Why the case waits, if it does")
     events: list[TimelineEventOut]
-    reviews: str = Field(description="Reviews of the support (none are recorded yet)")
+    reviews: str = Field(
+        description="How many measures are recorded (entry, review, exit); each is an event of kind review"
+    )
 
 
 class RowProblemOut(BaseModel):

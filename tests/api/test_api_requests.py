@@ -394,3 +394,26 @@ def test_an_agreement_names_its_request(fresh: Service) -> None:
     advice = {"outcome": "advice", "decided_on": "2025-09-24"}
     refused = fresh.call("coordinator", "POST", url(fresh, "/R-N1/outcome"), json=advice)
     assert refused.status_code == 409 and "T-0400" in plain(refused)
+
+
+def test_an_agreement_naming_an_unknown_or_later_request_is_refused(fresh: Service) -> None:
+    """Stored, such a link would make the scenario unreadable: it is refused at once, in words."""
+    body = {
+        "case_id": "T-0401",
+        "school_urn": 100001,
+        "need_type": "C&I",
+        "sen_stage": "SEN Support",
+        "consent": "yes",
+        "agreed_on": "2025-09-24",
+        "minutes_per_week": 60,
+        "weeks": 8,
+    }
+    agreements = f"/api/scenarios/{fresh.scenario_id}/agreements"
+    unknown = fresh.call("coordinator", "POST", agreements, json={**body, "request_id": "R-NONE"})
+    assert unknown.status_code == 422, unknown.text
+    early = {**body, "request_id": "R-N1", "agreed_on": "2025-09-01"}
+    too_early = fresh.call("coordinator", "POST", agreements, json=early)
+    assert too_early.status_code == 422, too_early.text
+    listed = fresh.call("officer", "GET", agreements).json()
+    assert "T-0401" not in {a["case_id"] for a in listed}
+    assert fresh.call("officer", "GET", f"/api/scenarios/{fresh.scenario_id}").status_code == 200

@@ -234,6 +234,47 @@ ROUTES: list[Route] = [
         statuses(200, 200, south_coordinator=404, viewer=200),
         _north_case,
     ),
+    Route(
+        "GET",
+        S + "/agreements/{case}/agreement.html",
+        statuses(200, 200, south_coordinator=404, viewer=200),
+        _north_case,
+    ),
+    Route(
+        "GET",
+        S + "/agreements/{case}/agreement.pdf",
+        statuses(200, 200, south_coordinator=404, viewer=200),
+        _north_case,
+    ),
+    Route("GET", S + "/reviews/due", statuses(200, 200, viewer=200)),
+    Route("GET", S + "/reviews", statuses(200, 200, viewer=200)),
+    Route(
+        "POST",
+        S + "/reviews",
+        statuses(201, 201, south_coordinator=404),
+        lambda s, r: {
+            "json": {
+                "case_id": _north_case(s, r)["case"],
+                "date": "2025-10-06",
+                "kind": "review",
+                "measure": "reading age (months)",
+                "value": 80,
+            }
+        },
+    ),
+    Route("GET", S + "/reviews/progress", statuses(200, 200, viewer=200)),
+    Route(
+        "GET",
+        S + "/reviews/details/{case}",
+        statuses(200, 200, south_coordinator=404, viewer=200),
+        _north_case,
+    ),
+    Route(
+        "PUT",
+        S + "/reviews/details/{case}",
+        statuses(200, 200, south_coordinator=404),
+        lambda s, r: {**_north_case(s, r), "json": {"support": "Weekly sessions"}},
+    ),
     Route("POST", S + "/rota/solve", statuses(202, 202), lambda _s, _r: {"json": QUICK}),
     Route("GET", S + "/rota", statuses(200, 200, viewer=200)),
     Route("GET", S + "/rota/analysis", statuses(200, 200, viewer=200)),
@@ -429,7 +470,14 @@ def test_no_or_wrong_token_is_401(svc: Service, route: Route, who: str) -> None:
 
 def _bare(svc: Service, route: Route, who: str) -> Any:
     path = route.path.format(
-        sid=svc.scenario_id, case="T-0001", job=svc.notes["north_job"], proposal=1, decision=1
+        sid=svc.scenario_id,
+        case="T-0001",
+        job=svc.notes["north_job"],
+        proposal=1,
+        decision=1,
+        meeting_date="2025-09-10",
+        group="N1",
+        request_id="R-0001",
     )
     return svc.call(who, route.method, path, json={})
 

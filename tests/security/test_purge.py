@@ -126,6 +126,21 @@ def test_a_purged_case_id_is_in_no_byte_of_the_database_files(running: Running) 
             )
         )
     cases = f"/api/scenarios/{running.scenario_id}/agreements"
+    # A measure and the written agreement's text are the case's too.
+    measure = {
+        "case_id": PLANNED,
+        "date": "2025-11-10",
+        "kind": "entry",
+        "measure": "m",
+        "value": 1,
+    }
+    reviews = f"/api/scenarios/{running.scenario_id}/reviews"
+    recorded = running.client.post(reviews, json=measure, headers=running.headers)
+    assert recorded.status_code == 201, recorded.text
+    details = running.client.put(
+        f"{reviews}/details/{PLANNED}", json={"support": "weekly"}, headers=running.headers
+    )
+    assert details.status_code == 200, details.text
     for case in (PLANNED, GONE):
         closed = running.client.post(
             f"{cases}/{case}/close", json={"closed_on": "2025-12-01"}, headers=running.headers

@@ -5,6 +5,8 @@ import * as agreements from "./agreements.js";
 import * as caseload from "./caseload.js";
 import "./jobs.js";
 import * as proposals from "./proposals.js";
+import * as requests from "./requests.js";
+import * as reviews from "./reviews.js";
 import * as rota from "./rota.js";
 import { makeLive, pickScenario, refreshAll, signIn, signOut, upload } from "./session.js";
 import * as staffing from "./staffing.js";
@@ -42,7 +44,7 @@ function start() {
   $("#scenario-live").addEventListener("click", makeLive);
   $("#district").addEventListener("change", refreshAll);
   $("#upload-form").addEventListener("submit", upload);
-  for (const part of [rota, caseload, proposals, agreements, staffing]) part.init();
+  for (const part of [rota, requests, caseload, proposals, agreements, reviews, staffing]) part.init();
   for (const button of document.querySelectorAll("[data-download]")) {
     button.addEventListener("click", () => download(withDistrict(scenarioPath(button.dataset.download)), button.dataset.download.split("/").pop()));
   }

@@ -22,6 +22,8 @@ def test_a_coordinator_signs_in_and_moves_between_tabs_by_keyboard(live: Live, p
     rota = page.locator("#tab-button-rota")
     rota.focus()
     page.keyboard.press("ArrowRight")
+    expect(page.locator("#tab-button-requests")).to_be_focused()
+    page.keyboard.press("ArrowRight")
     expect(page.locator("#tab-button-caseload")).to_be_focused()
     expect(page.locator("#tab-button-caseload")).to_have_attribute("aria-selected", "true")
     expect(page.locator("#tab-caseload")).to_be_visible()
@@ -33,6 +35,8 @@ def test_a_coordinator_signs_in_and_moves_between_tabs_by_keyboard(live: Live, p
     page.keyboard.press("ArrowLeft")
     # The coordinator has no Staffing tab: the arrows skip it.
     expect(page.locator("#tab-button-jobs")).to_be_focused()
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator("#tab-button-reviews")).to_be_focused()
     page.keyboard.press("ArrowLeft")
     expect(page.locator("#tab-button-agreements")).to_be_focused()
     expect(page.locator("#tab-agreements")).to_have_attribute("role", "tabpanel")

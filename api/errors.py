@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from allocator.model import Problem
+from allocator.model import Problem, ScenarioError
 from api.services.errors import Conflict, FieldError, Invalid, NotFound, ServiceError
 
 
@@ -249,6 +249,19 @@ async def _refused(_request: Request, error: Exception) -> JSONResponse:
     return JSONResponse(status_code=status, content={"detail": error.detail})
 
 
+async def _unreadable(_request: Request, error: Exception) -> JSONResponse:
+    """Stored cases that no longer make a valid scenario (a case changed outside the service's
+    checks): a 409 that names the first problem, instead of a bare 500."""
+    assert isinstance(error, ScenarioError)
+    first = error.problems[0] if error.problems else "unknown problem"
+    more = f" (and {len(error.problems) - 1} more)" if len(error.problems) > 1 else ""
+    detail = (
+        f"The scenario's stored cases do not fit together: {first}{more}. "
+        "Correct that case on the Agreements tab, then try again."
+    )
+    return JSONResponse(status_code=409, content={"detail": detail})
+
+
 async def _http(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     return JSONResponse(
@@ -265,6 +278,7 @@ def install(app: FastAPI) -> None:
     for kind in STATUS_OF:
         app.add_exception_handler(kind, _refused)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(ScenarioError, _unreadable)
 
 
 class BodyLimit:

@@ -16,12 +16,13 @@ from datetime import date
 from threading import Lock
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from allocator.caseload.data import consent_withdrawn_rows
 from allocator.io import AGREEMENT_COLUMNS
-from allocator.model import Agreement, AgreementDetails, Scenario, clip_to_year
+from allocator.model import Agreement, AgreementDetails, Scenario, ScenarioError, clip_to_year
 from allocator.model.cases import CONSENT_WITHDRAWN
 from allocator.model.summary import district_summary
 from api.convert import (
@@ -243,6 +244,15 @@ def _dated(details: AgreementDetails, agreed_on: date) -> AgreementDetails:
     return details
 
 
+def _scenario_error(error: ValidationError) -> Exception:
+    """The `ScenarioError` inside a validation error of the whole scenario (else the error)."""
+    for item in error.errors():
+        found = (item.get("ctx") or {}).get("error")
+        if isinstance(found, ScenarioError):
+            return found
+    return error
+
+
 def live_scenario(session: Session, cache: ScenarioCache, row: ScenarioRow) -> Scenario:
     """The scenario as the planners see it now: the county, open agreements with their written
     agreements' text and reviews, and the current plan. (A review date or measure an edit of
@@ -265,7 +275,10 @@ def live_scenario(session: Session, cache: ScenarioCache, row: ScenarioRow) -> S
         if r.case_id in agreed and r.date >= agreed[r.case_id]
     ]
     data["current_plan"] = [to_planned_support(p).model_dump(mode="json") for p in plan]
-    return Scenario.model_validate(data)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as error:
+        raise _scenario_error(error) from None
 
 
 def count_open(session: Session, scenario_id: int) -> int:

@@ -35,7 +35,7 @@ from api.schemas.agreements import (
 )
 from api.scope import Scope
 from api.services.agreement_files import import_file, preview_file
-from api.services.agreements import add_agreement, district_of, domain
+from api.services.agreements import add_agreement, check_in_year, district_of, domain
 from api.services.case_record import case_record
 from api.services.caseload import withdraw_consent
 from api.services.errors import FieldError, Invalid, field_error
@@ -283,6 +283,7 @@ def update_agreement(
         )
     current = to_agreement(row).model_dump(mode="json")
     updated = domain({**current, **body.model_dump(mode="json", exclude_unset=True)}, ["body"])
+    check_in_year(cache.base(scenario), updated.agreed_on, ["body", "agreed_on"])
     if "school_urn" in changes:
         row.district = district_of(cache.base(scenario), updated.school_urn, scope, ["body"])
     after = updated.model_dump(mode="json")
@@ -307,6 +308,7 @@ def close_agreement(
     case_id: CaseIdPath,
     scenario: ScenarioDep,
     session: SessionDep,
+    cache: CacheDep,
     scope: ScopeDep,
     user: Planner,
     body: AgreementClose | None = None,
@@ -316,6 +318,7 @@ def close_agreement(
     if row.status != OPEN:
         raise HTTPException(409, f"case {case_id} is already closed")
     closed_on = (body.closed_on if body else None) or date.today()
+    check_in_year(cache.base(scenario), closed_on, ["body", "closed_on"])
     if closed_on < row.agreed_on:
         raise field_error(
             ["body", "closed_on"], f"a day on or after agreed_on ({row.agreed_on})", str(closed_on)

@@ -32,7 +32,7 @@ from api.schemas.agreements import (
     RowProblemOut,
 )
 from api.scope import Scope
-from api.services.agreements import add_agreement
+from api.services.agreements import add_agreement, window_words, year_window
 from api.services.errors import FieldError, Invalid
 from api.store import AGREEMENT_FIELDS
 from api.uploads import BadUpload, Limits, TooLarge, check_zip, shown
@@ -251,6 +251,9 @@ def _check(
             if scope.county:
                 expected = "the URN (a number) of one of the scenario's schools"
             problems.append(_problem(number, "school_urn", raw.get("school_urn"), expected))
+        low, high = year_window(base)
+        if not low <= body.agreed_on <= high:
+            problems.append(_problem(number, "agreed_on", raw.get("agreed_on"), window_words(base)))
         if body.case_id in taken:
             problems.append(
                 _problem(number, "case_id", body.case_id, "a case id not already in use")

@@ -4,6 +4,7 @@ record is in `case_record`, new agreements from a file in `agreement_files`."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from allocator.model import Agreement, Scenario
+from allocator.model.settings import year_bounds
 from api import audit
 from api.convert import agreement_row
 from api.db.models import (
@@ -63,6 +65,29 @@ def audit_fields(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k in AGREEMENT_FIELDS}
 
 
+def year_window(base: Scenario) -> tuple[date, date]:
+    """The days a case's dates may take: within a year of the scenario's academic year (as the
+    scenario's own rule has it; a later date would make the whole scenario unreadable)."""
+    first, last = year_bounds(base.settings.academic_year)
+    return first.replace(year=first.year - 1), last.replace(year=last.year + 1)
+
+
+def window_words(base: Scenario) -> str:
+    """What `year_window` allows, in words."""
+    low, high = year_window(base)
+    return (
+        f"a date within a year of the academic year {base.settings.academic_year} "
+        f"({low:%d/%m/%Y} to {high:%d/%m/%Y})"
+    )
+
+
+def check_in_year(base: Scenario, day: date, at: Loc) -> None:
+    """422 at `at` when `day` is outside `year_window`."""
+    low, high = year_window(base)
+    if not low <= day <= high:
+        raise field_error(list(at), window_words(base), f"{day:%d/%m/%Y}")
+
+
 def add_agreement(
     session: Session,
     base: Scenario,
@@ -74,6 +99,7 @@ def add_agreement(
 ) -> AgreementRow:
     """Add a new case to `session` with its audit entry (the caller commits)."""
     district = district_of(base, body.school_urn, scope, at)
+    check_in_year(base, body.agreed_on, [*at, "agreed_on"])
     check_request_link(base, scope, body.request_id, body.agreed_on, at)
     exists = session.scalars(
         select(AgreementRow.district).where(

@@ -3,7 +3,6 @@ change with who and when, each plan's change with its reason, started, reviews, 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -31,6 +30,7 @@ from api.schemas.agreements import (
     SupportOut,
     TimelineEventOut,
 )
+from api.services.words import dmy, in_words
 from api.store import latest_plan_ids
 
 LABELS = {
@@ -54,15 +54,6 @@ _ROLES = {
     "district_coordinator": "coordinator",
     "viewer": "viewer",
 }
-_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-
-
-def dmy(day: date | str | None) -> str:
-    """A day as people here write it: dd/mm/yyyy."""
-    if day is None:
-        return ""
-    text = day.isoformat() if isinstance(day, date) else str(day)
-    return _ISO_DAY.sub(lambda m: f"{m[3]}/{m[2]}/{m[1]}", text)
 
 
 def _shown_value(base: Scenario, name: str, value: Any) -> str:
@@ -79,13 +70,6 @@ def _shown_value(base: Scenario, name: str, value: Any) -> str:
     if name == "priority":
         return {1: "1 urgent", 3: "3 routine"}.get(int(value), str(value))
     return str(value)
-
-
-def _in_words(text: str, names: dict[str, str]) -> str:
-    """A stored reason for people: staff by name, dates as dd/mm/yyyy."""
-    for person_id in sorted(names, key=len, reverse=True):
-        text = re.sub(rf"(?<![\w-]){re.escape(person_id)}(?![\w-])", names[person_id], text)
-    return dmy(text)
 
 
 def _who(user: User | None, actor: str) -> str:
@@ -355,7 +339,7 @@ def _plan_events(
         }.get(change.kind, "Changed by a rebalance")
         if kinds.get(change.plan_id) != "rebalance" and change.kind != "withdrawn":
             title = "Changed by a plan"
-        reason = _in_words(change.reason, names)
+        reason = in_words(change.reason, names)
         events.append(
             TimelineEventOut(
                 on=at.date(),
@@ -404,4 +388,4 @@ def _in_use(
             WaitingRow.district == row.district,
         )
     ).first()
-    return None, (_in_words(waiting.reason, names) if waiting is not None else None), at
+    return None, (in_words(waiting.reason, names) if waiting is not None else None), at

@@ -47,6 +47,7 @@ from api.schemas.caseload import (
 )
 from api.schemas.common import ConstraintScoreOut
 from api.scope import Scope
+from api.services.words import dmy
 from api.store import (
     ScenarioCache,
     job_today,
@@ -617,7 +618,7 @@ class CaseloadJobs:
         proposal until accepted)."""
         plan_id, line = self._persist(session, job, output)
         note = job.params.get("today_note")
-        return plan_id, f"{line} ({note})" if note else line
+        return plan_id, f"{line} ({dmy(note)})" if note else line
 
     def _persist(self, session: Session, job: JobRow, output: Any) -> tuple[int, str]:
         if not isinstance(output, CaseloadOutput):

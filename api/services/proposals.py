@@ -41,6 +41,7 @@ from api.schemas.proposals import (
 from api.scope import Scope
 from api.services.caseload import consent_reason
 from api.services.errors import Conflict, NotFound
+from api.services.words import in_words
 from api.store import open_case_ids
 
 Source = PlanRow | RotaRow
@@ -366,7 +367,7 @@ def caseload_detail(
                 after_name=people.get(d.after_person or ""),
                 before_start=d.before_start,
                 after_start=d.after_start,
-                reason=d.reason,
+                reason=in_words(d.reason, people),
                 needed_by=d.needed_by,
             )
             for d in found

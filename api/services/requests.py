@@ -40,6 +40,7 @@ from api.schemas.requests import (
 from api.scope import Scope
 from api.services.errors import Conflict, NotFound, field_error
 from api.services.rota import current_rota, current_sources
+from api.services.words import dmy
 from api.store import ScenarioCache, live_scenario
 
 AGENDA_SECONDS = 3.0
@@ -54,11 +55,6 @@ OUTCOME_WORDS = {
     RequestOutcome.REFERRAL_EARLY_SUPPORT: "referred to early support",
 }
 """Each outcome in a coordinator's words."""
-
-
-def dmy(day: date) -> str:
-    """A day as people here write it: dd/mm/yyyy."""
-    return day.strftime("%d/%m/%Y")
 
 
 def district_of(base: Scenario, request: Request) -> str:
@@ -360,7 +356,10 @@ def agenda_out(
         ],
         unplaced=[
             UnplacedOut(
-                request_id=u.request_id, received_on=u.received_on, urgent=u.urgent, reason=u.reason
+                request_id=u.request_id,
+                received_on=u.received_on,
+                urgent=u.urgent,
+                reason=dmy(u.reason),
             )
             for u in agenda.unplaced
             if u.district == district
@@ -428,7 +427,7 @@ def inbox(
         item = placed.get(request.request_id)
         meeting_date = item.meeting_date if item is not None else None
         group = item.group if item is not None else None
-        reason = left[request.request_id].reason if request.request_id in left else None
+        reason = dmy(left[request.request_id].reason) if request.request_id in left else None
         if case_id is not None:
             status, text = "agreed", f"agreed: case {case_id}"
         elif outcome is not None:

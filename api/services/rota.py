@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -22,6 +21,7 @@ from api.convert import meeting_row, to_meeting
 from api.db.models import JobRow, MeetingRow, RotaRow, ScenarioRow
 from api.decisions import accepted_sources
 from api.jobs import JobFailed
+from api.services.words import dmy
 from api.store import ScenarioCache, job_today, live_scenario
 from api.worker import RotaTask
 
@@ -34,16 +34,6 @@ def rule_descriptions() -> dict[str, str]:
 def rule_explanations() -> dict[str, str]:
     """Each registered rota rule in a plain sentence, without its formula."""
     return explanations("rota")
-
-
-def uk_date(day: date) -> str:
-    """A date as people here write it: dd/mm/yyyy."""
-    return day.strftime("%d/%m/%Y")
-
-
-def uk_dates(text: str) -> str:
-    """`text` with its ISO dates (yyyy-mm-dd) written dd/mm/yyyy."""
-    return re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b", r"\3/\2/\1", text)
 
 
 def year_of(scenario: Scenario) -> tuple[date, date]:
@@ -64,10 +54,10 @@ def urgent_openings(
     on, note = asked, None
     if asked < first:
         on = first
-        note = f"the scenario's year starts {uk_date(first)}: showing meetings from {uk_date(on)}"
+        note = f"the scenario's year starts {dmy(first)}: showing meetings from {dmy(on)}"
     elif asked > last:
         on = last
-        note = f"the scenario's year ends {uk_date(last)}: showing meetings from {uk_date(on)}"
+        note = f"the scenario's year ends {dmy(last)}: showing meetings from {dmy(on)}"
     found = next_meetings(scenario, rota, school.urn, on - timedelta(days=1), limit)
     if found:
         return on, note, None, found
@@ -79,12 +69,12 @@ def urgent_openings(
     ]
     if not coming:
         reason = (
-            f"No {school.district} meeting is planned from {uk_date(on)} to the end of the "
-            f"scenario's year ({uk_date(last)})."
+            f"No {school.district} meeting is planned from {dmy(on)} to the end of the "
+            f"scenario's year ({dmy(last)})."
         )
     else:
         reason = (
-            f"All {len(coming)} {school.district} meetings from {uk_date(on)} to the end of the "
+            f"All {len(coming)} {school.district} meetings from {dmy(on)} to the end of the "
             f"scenario's year are full: each already expects as many cases as it has room for."
         )
     return on, note, reason, []
@@ -199,7 +189,7 @@ class RotaJobs:
         session.flush()
         line = summary_line(output, job.district)
         note = job.params.get("today_note")
-        return rota.id, f"{line} ({uk_dates(note)})" if note else line
+        return rota.id, f"{line} ({dmy(note)})" if note else line
 
 
 def summary_line(output: RotaOutcome, district: str | None) -> str:

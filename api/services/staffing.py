@@ -494,7 +494,8 @@ def _sensitivity_row(move: WeightMove, district: str) -> SensitivityRowOut:
         fte_after=fte(after),
         difference=fte(difference),
         sentence=(
-            f"If the weight of {move.weight} {verb} by {format_fte(move.step_pct)} % "
-            f"(from {_pct(move.weight_before)} to {_pct(move.weight_after)}), {effect}."
+            f"If the weight of {move.weight} {verb} by {format_fte(move.step_pct)} % of itself "
+            f"(from {_pct(move.weight_before)} to {_pct(move.weight_after)} once the weights are "
+            f"scaled back to 100 %), {effect}."
         ),
     )

@@ -195,7 +195,9 @@ def test_sensitivity_says_what_each_district_gains_or_loses(service: Service) ->
     }
     up = next(r for r in rows if r["weight"] == "pupils" and r["rises"] and r["district"] == NORTH)
     assert up["weight_before_pct"] == 50 and up["weight_after_pct"] == pytest.approx(54.55)
-    assert up["sentence"].startswith("If the weight of pupils rises by 20 % (from 50 % to 54.55 %)")
+    assert up["sentence"].startswith(
+        "If the weight of pupils rises by 20 % of itself (from 50 % to 54.55 % once"
+    )
     for r in rows:
         assert r["difference"] == pytest.approx(r["fte_after"] - r["fte_before"])
     # The FTE shared stays the same: what one district gains, the other loses.

@@ -55,7 +55,14 @@ def test_every_unit_succeeds(smoke: tuple[subprocess.CompletedProcess[str], Path
 
 
 def test_every_job_has_rows(rows: list[dict[str, str]]) -> None:
-    assert {r["job"] for r in rows} == {"staffing", "gap", "rota", "caseload", "rebalance", "agenda"}
+    assert {r["job"] for r in rows} == {
+        "staffing",
+        "gap",
+        "rota",
+        "caseload",
+        "rebalance",
+        "agenda",
+    }
     assert all(r["engine"] and r["wall_s"] and r["peak_mib"] and r["load_1m"] for r in rows)
 
 

@@ -234,7 +234,7 @@ async function saveRecord(event) {
   const changed = Object.keys(body).map((key) => LABELS[key]).join(", ");
   await loadRecord(view.record.caseId, false);
   $("#record-done").textContent = `Saved: ${changed} changed.`;
-  await refresh("agreements");
+  await refresh("agreements", "caseload", "requests", "reviews");
 }
 
 async function closeRecord(event) {
@@ -257,7 +257,7 @@ async function closeRecord(event) {
   error.textContent = "";
   await loadRecord(caseId, false);
   $("#record-done").textContent = `Case ${caseId} closed.`;
-  await refresh("agreements");
+  await refresh("agreements", "caseload", "requests", "reviews");
 }
 
 // Adding one --------------------------------------------------------------------------------------
@@ -284,7 +284,7 @@ async function addAgreement(event) {
     $("#agreement-error").textContent = "";
     $("#agreement-done").textContent = `Added ${made.case_id} (${made.district}); rebalance on the Caseload tab to plan it.`;
     event.target.reset();
-    await refresh("agreements");
+    await refresh("agreements", "caseload", "requests", "reviews");
   } catch (error) {
     $("#agreement-done").textContent = "";
     $("#agreement-error").textContent = plainError(error);
@@ -416,7 +416,7 @@ async function importFile() {
     );
     $("#agreement-file").value = "";
     view.file = null;
-    await refresh("agreements");
+    await refresh("agreements", "caseload", "requests", "reviews");
   } catch (error) {
     const detail = error.body && error.body.detail;
     $("#agreement-import-error").textContent = Array.isArray(detail)

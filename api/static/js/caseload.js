@@ -312,6 +312,7 @@ async function showCaseload() {
     return;
   }
   view.plan = plan;
+  noteToday();
   $("#caseload-counts").textContent = headline(plan.counts);
   showDiary();
   showFilters(plan.cases);
@@ -338,6 +339,29 @@ async function showCaseload() {
   );
 }
 
+// The scenario's school year (first Monday to the Friday of the last week), from the plan's weeks.
+function schoolYear() {
+  const weeks = (view.plan && view.plan.weeks) || [];
+  if (!weeks.length) return null;
+  const friday = new Date(`${weeks[weeks.length - 1]}T00:00:00Z`);
+  friday.setUTCDate(friday.getUTCDate() + 4);
+  return { first: weeks[0], last: friday.toISOString().slice(0, 10) };
+}
+
+// Today outside the scenario's school year would make every new case wait "agreed too late":
+// say so before anything runs.
+function todayOutsideYear(today) {
+  const year = schoolYear();
+  if (!year || (today >= year.first && today <= year.last)) return null;
+  return `Today (${dmy(today)}) is outside this scenario's school year (${dmy(year.first)} to ${dmy(year.last)}): ` +
+    "write the day of the rebalance within it, for example the first day of next week.";
+}
+
+function noteToday() {
+  const today = tolerantIso($("#caseload-today").value);
+  $("#caseload-today-note").textContent = (today && todayOutsideYear(today)) || "";
+}
+
 async function planCaseload(kind) {
   const body = { time_limit: Number($("#caseload-time").value) || 30 };
   if (district()) body.district = district();
@@ -345,6 +369,11 @@ async function planCaseload(kind) {
     const today = tolerantIso($("#caseload-today").value);
     if (!today) {
       $("#caseload-job").replaceChildren(el("p", { class: "error" }, "Today must be a date written dd/mm/yyyy, for example 06/10/2025."));
+      return;
+    }
+    const outside = todayOutsideYear(today);
+    if (outside) {
+      $("#caseload-job").replaceChildren(el("p", { class: "error" }, outside));
       return;
     }
     body.today = today;
@@ -359,6 +388,7 @@ export function init() {
   $("#caseload-plan").addEventListener("click", () => planCaseload("plan"));
   $("#caseload-rebalance").addEventListener("click", () => planCaseload("rebalance"));
   $("#caseload-today").value = todayDmy();
+  $("#caseload-today").addEventListener("change", noteToday);
   $("#caseload-person").addEventListener("change", (event) => {
     view.person = event.target.value;
     if (view.plan) drawDiary();

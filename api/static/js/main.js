@@ -5,6 +5,7 @@ import * as agreements from "./agreements.js";
 import * as caseload from "./caseload.js";
 import "./jobs.js";
 import * as proposals from "./proposals.js";
+import * as report from "./report.js";
 import * as requests from "./requests.js";
 import * as reviews from "./reviews.js";
 import * as rota from "./rota.js";
@@ -44,7 +45,7 @@ function start() {
   $("#scenario-live").addEventListener("click", makeLive);
   $("#district").addEventListener("change", refreshAll);
   $("#upload-form").addEventListener("submit", upload);
-  for (const part of [rota, requests, caseload, proposals, agreements, reviews, staffing]) part.init();
+  for (const part of [rota, requests, caseload, proposals, agreements, reviews, report, staffing]) part.init();
   for (const button of document.querySelectorAll("[data-download]")) {
     button.addEventListener("click", () => download(withDistrict(scenarioPath(button.dataset.download)), button.dataset.download.split("/").pop()));
   }

@@ -304,7 +304,7 @@ async function showSensitivity(event) {
   box.replaceChildren(
     el("p", {}, moved.length ? `${out.variant.label}: what moves a district's staff.` : `${out.variant.label}: no weight changed by ${out.step_pct} % moves any district's staff.`),
     moved.length ? el("ul", { class: "staffing-changes" }, moved.map((r) => el("li", {}, words(r.sentence)))) : "",
-    table([["If", (r) => `the weight of ${words(r.weight)} ${r.rises ? "rises" : "falls"} by ${out.step_pct} % (${r.weight_before_pct} % → ${r.weight_after_pct} %)`],
+    table([["If", (r) => `the weight of ${words(r.weight)} ${r.rises ? "rises" : "falls"} by ${out.step_pct} % of itself (${r.weight_before_pct} % → ${r.weight_after_pct} % once all add up to 100 %)`],
            ["District", (r) => r.district], ["FTE now", (r) => r.fte_before], ["FTE then", (r) => r.fte_after],
            ["Gains or loses", (r) => (r.difference > 0 ? `gains ${r.difference} FTE` : r.difference < 0 ? `loses ${-r.difference} FTE` : "no change")]],
           out.rows, "The formula has no weight above 0."),

@@ -108,10 +108,13 @@ def test_an_officer_edits_saves_compares_and_reads_the_sensitivity(live: Live, p
     page.click("#staffing-sensitivity-run")
     sensitivity = page.locator("#staffing-sensitivity")
     expect(sensitivity).to_contain_text(
-        "If the weight of pupils rises by 10 % (from 50 % to 52.38 %), Northdown gains 0.1 FTE."
+        "If the weight of pupils rises by 10 % of itself (from 50 % to 52.38 % once the weights "
+        "are scaled back to 100 %), Northdown gains 0.1 FTE."
     )
     expect(sensitivity).to_contain_text("Southfield loses 0.1 FTE")
-    expect(sensitivity).to_contain_text("the weight of pupils falls by 10 % (50 % → 47.37 %)")
+    expect(sensitivity).to_contain_text(
+        "the weight of pupils falls by 10 % of itself (50 % → 47.37 % once all add up to 100 %)"
+    )
     shoot(page, "staffing-sensitivity")
     page.fill("#staffing-step", "100")
     page.click("#staffing-sensitivity-run")

@@ -119,6 +119,10 @@ def test_a_coordinator_and_an_officer_use_the_page(live: Live, page: Any, tmp_pa
 
     page.click("[data-tab=caseload]")
     expect(page.locator("#caseload-today")).to_have_value(re.compile(r"^\d\d/\d\d/\d{4}$"))
+    # A day outside the scenario's year is refused before anything runs (every new case would wait).
+    page.fill("#caseload-today", "03/12/2026")
+    page.click("#caseload-rebalance")
+    expect(page.locator("#caseload-job")).to_contain_text("outside this scenario's school year")
     page.fill("#caseload-today", "06/10/2025")
     page.click("#caseload-rebalance")
     expect(page.locator("#caseload-job .stage")).to_have_text("succeeded", timeout=JOB_TIMEOUT)

@@ -323,10 +323,11 @@ def _plan_in_use_figures(
     session: Session, in_use: int | None, district: str
 ) -> dict[str, int | None]:
     if in_use is None:
-        return {"started": 0, "waiting": 0, "broken": 0}
+        return {"started": 0, "waiting": 0, "without_consent": 0, "broken": 0}
     plan = session.get(PlanRow, in_use)
     figures = _plan_figures(plan, district) if plan is not None else {}
-    return {"started": figures.get("started", 0), "waiting": figures.get("waiting", 0), "broken": 0}
+    kept = ("started", "waiting", "without_consent")
+    return {**{k: figures.get(k, 0) for k in kept}, "broken": 0}
 
 
 def caseload_detail(
@@ -347,6 +348,7 @@ def caseload_detail(
     after = {
         "started": figures["started"],
         "waiting": figures["waiting"],
+        "without_consent": figures["without_consent"],
         "broken": sum(1 for d in found if d.kind == "broken"),
         "earlier": sum(1 for d in found if d.kind == "earlier"),
         "new": sum(1 for d in found if d.kind == "new"),

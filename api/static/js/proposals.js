@@ -25,7 +25,7 @@ async function showProposals() {
   $("#proposals-list").replaceChildren(
     table([["What", (p) => `${AREAS[p.job]} #${p.id} (${p.kind})`], ["District", (p) => p.district],
            ["Made by", (p) => p.created_by || "-"], ["When", (p) => `${dmy(p.created_at)} ${p.created_at.slice(11, 16)}`],
-           ["Figures", (p) => figures(p.figures)],
+           ["Figures when it was made", (p) => figures(p.figures)],
            ["", (p) => el("button", { type: "button", class: "open-proposal", onclick: () => openProposal(p.job, p.id, p.district) }, "Open")]],
           rows, "No proposal is waiting for a decision."),
   );

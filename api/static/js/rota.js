@@ -73,7 +73,10 @@ async function showRota() {
       el(
         "div",
         {},
-        el("p", {}, `Rota #${a.rota_id} (${a.districts.join(", ")}): ${a.status}${a.proven_optimal ? ", proven optimal" : ""}, ${a.objective == null ? "" : `penalty ${a.objective}, `}checker ${a.check_ok === false ? "refused" : "agrees"}`),
+        el("p", {}, `Rota #${a.rota_id} for ${a.districts.join(", ")}: ` +
+          `${a.proven_optimal ? "proven optimal (no better rota exists under these rules)" : `the best found in the time (${a.status})`}` +
+          `${a.objective == null ? "" : `, penalty ${a.objective} (lower is better)`}; ` +
+          `the independent check ${a.check_ok === false ? "refused it" : "agrees"}.`),
         scoreTable(a),
         a.reasons.length ? el("ul", { class: "reasons" }, a.reasons.map((r) => el("li", {}, `${r.message}: ${r.fix}`))) : "",
       ),

@@ -15,9 +15,14 @@ from rich.table import Table
 
 from allocator.agenda.outcome import AgendaOutcome
 from allocator.agenda.plan import plan_agenda
-from allocator.cli.common import ScenarioOpt, parse_day, solve_bars
+from allocator.cli.common import (
+    ScenarioOpt,
+    load_or_exit,
+    parse_day,
+    print_problems,
+    solve_bars,
+)
 from allocator.cli.rota import plan_with_progress, print_outcome
-from allocator.io import read_scenario
 from allocator.io.agenda_export import write_agenda_outputs
 from allocator.io.rota_export import read_rota_csv
 from allocator.model import Scenario, ScenarioError
@@ -33,27 +38,13 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-def _problems(where: str, error: ScenarioError) -> None:
-    err_console.print(f"[bold red]{where}: {len(error.problems)} problem(s)[/]")
-    for problem in error.problems:
-        err_console.print(f"  - {problem}", markup=False, highlight=False, soft_wrap=True)
-
-
-def _load(path: Path) -> Scenario:
-    try:
-        return read_scenario(path)
-    except ScenarioError as error:
-        _problems(str(path), error)
-        raise typer.Exit(2) from None
-
-
 def _rota(scenario: Scenario, path: Path | None, params: SolveParams) -> Rota:
     """The rota read from `path`, or planned now (exit 1 when there is none)."""
     if path is not None:
         try:
             return read_rota_csv(path, scenario)
         except ScenarioError as error:
-            _problems(str(path), error)
+            print_problems(str(path), error, err_console)
             raise typer.Exit(2) from None
     outcome = plan_with_progress(scenario, params, err_console)
     if outcome.rota is None:
@@ -136,7 +127,7 @@ def agenda(
         raise typer.BadParameter(
             f"got {end}; expected a date on or after --from", param_hint="--until"
         )
-    scenario = _load(scenario_dir)
+    scenario = load_or_exit(scenario_dir, err_console)
     if not scenario.requests:
         console.print(
             f"{scenario_dir} has no requests.csv (or it is empty): there is nothing to put on an "

@@ -13,11 +13,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from allocator.cli.common import ScenarioOpt, TodayOpt, today_for
-from allocator.io import read_scenario
+from allocator.cli.common import (
+    ScenarioOpt,
+    TodayOpt,
+    load_or_exit,
+    plan_rows_or_exit,
+    print_problems,
+    today_for,
+)
 from allocator.io.agreement_doc import write_agreement, write_progress, write_reviews_due
-from allocator.io.caseload_export import read_plan
-from allocator.model import PlannedSupport, Scenario, ScenarioError, week_start
+from allocator.model import ScenarioError, week_start
 from allocator.paths import KENT
 from allocator.pipeline.reviews import (
     UnknownCase,
@@ -41,37 +46,6 @@ PlanOpt = Annotated[
 ]
 
 
-def _problems(where: str, error: ScenarioError) -> None:
-    err_console.print(f"[bold red]{where}: {len(error.problems)} problem(s)[/]")
-    for problem in error.problems:
-        err_console.print(f"  - {problem}", markup=False, highlight=False, soft_wrap=True)
-
-
-def _load(path: Path) -> Scenario:
-    try:
-        return read_scenario(path)
-    except ScenarioError as error:
-        _problems(str(path), error)
-        raise typer.Exit(2) from None
-
-
-def _plan(scenario: Scenario, path: Path | None) -> tuple[PlannedSupport, ...] | None:
-    """The plan rows of `--plan` (None: the scenario's current plan); exit 2 on a bad file."""
-    if path is None:
-        return None
-    try:
-        plan = read_plan(path, scenario)
-    except ScenarioError as error:
-        _problems(str(path), error)
-        raise typer.Exit(2) from None
-    return tuple(
-        PlannedSupport(
-            case_id=a.case_id, person_id=a.person_id, start=a.start, end=a.end, status=a.status
-        )
-        for a in plan.assignments
-    )
-
-
 def agreement(
     case_id: Annotated[str, typer.Argument(help="The case reference (case_id of agreements.csv).")],
     out: Annotated[Path, typer.Option(help="Folder for agreement-<case>.html and .pdf.")],
@@ -80,9 +54,9 @@ def agreement(
 ) -> None:
     """Write the written agreement of CASE_ID: the prospectus's six items, the start date and the
     specialist's role ("not recorded" where a detail is missing)."""
-    scenario = _load(scenario_dir)
+    scenario = load_or_exit(scenario_dir, err_console)
     try:
-        doc = agreement_document(scenario, case_id, _plan(scenario, plan))
+        doc = agreement_document(scenario, case_id, plan_rows_or_exit(scenario, plan, err_console))
     except UnknownCase as error:
         err_console.print(f"[bold red]{error}[/]", highlight=False)
         raise typer.Exit(2) from None
@@ -101,13 +75,13 @@ def reviews(
 ) -> None:
     """Write reviews_due.csv (this week's reviews due and every overdue one) and progress.csv, and
     print this week's counts per district."""
-    scenario = _load(scenario_dir)
-    rows = _plan(scenario, plan)
+    scenario = load_or_exit(scenario_dir, err_console)
+    rows = plan_rows_or_exit(scenario, plan, err_console)
     if district is not None:
         try:
             scenario = scenario.restrict_to(district)
         except ScenarioError as error:
-            _problems("--district", error)
+            print_problems("--district", error, err_console)
             raise typer.Exit(2) from None
         if rows is not None:
             cases = {a.case_id for a in scenario.agreements}

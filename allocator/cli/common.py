@@ -12,8 +12,46 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from allocator.model import Scenario, clip_to_year
+from allocator.io import read_scenario
+from allocator.io.caseload_export import read_plan
+from allocator.model import PlannedSupport, Scenario, ScenarioError, clip_to_year
 from allocator.solve import ProgressEvent, ProgressFn
+
+
+def print_problems(where: str, error: ScenarioError, console: Console) -> None:
+    """Every problem of a file or option, one a line."""
+    console.print(f"[bold red]{where}: {len(error.problems)} problem(s)[/]")
+    for problem in error.problems:
+        console.print(f"  - {problem}", markup=False, highlight=False, soft_wrap=True)
+
+
+def load_or_exit(path: Path, console: Console) -> Scenario:
+    """Read a scenario folder, or print every problem and exit with status 2."""
+    try:
+        return read_scenario(path)
+    except ScenarioError as error:
+        print_problems(str(path), error, console)
+        raise typer.Exit(2) from None
+
+
+def plan_rows_or_exit(
+    scenario: Scenario, path: Path | None, console: Console
+) -> tuple[PlannedSupport, ...] | None:
+    """The rows of a `--plan` assignments.csv (None when not given); exit 2 on a bad file."""
+    if path is None:
+        return None
+    try:
+        plan = read_plan(path, scenario)
+    except ScenarioError as error:
+        print_problems(str(path), error, console)
+        raise typer.Exit(2) from None
+    return tuple(
+        PlannedSupport(
+            case_id=a.case_id, person_id=a.person_id, start=a.start, end=a.end, status=a.status
+        )
+        for a in plan.assignments
+    )
+
 
 ScenarioOpt = Annotated[
     Path, typer.Option("--scenario", "-s", help="Scenario folder (default: the embedded Kent one).")

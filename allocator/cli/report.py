@@ -18,9 +18,15 @@ from rich.table import Table
 
 from allocator.agenda.plan import plan_agenda
 from allocator.caseload.plan import plan_caseload
-from allocator.cli.common import ScenarioOpt, TodayOpt, solve_progress, today_for
-from allocator.io import read_scenario
-from allocator.io.caseload_export import read_plan
+from allocator.cli.common import (
+    ScenarioOpt,
+    TodayOpt,
+    load_or_exit,
+    plan_rows_or_exit,
+    print_problems,
+    solve_progress,
+    today_for,
+)
 from allocator.io.executive_report import write_executive
 from allocator.io.rota_export import read_rota_csv
 from allocator.model import PlannedSupport, Scenario, ScenarioError
@@ -48,42 +54,11 @@ report_app = typer.Typer(
 )
 
 
-def _problems(where: str, error: ScenarioError) -> None:
-    err_console.print(f"[bold red]{where}: {len(error.problems)} problem(s)[/]")
-    for problem in error.problems:
-        err_console.print(f"  - {problem}", markup=False, highlight=False, soft_wrap=True)
-
-
-def _load(path: Path) -> Scenario:
-    try:
-        return read_scenario(path)
-    except ScenarioError as error:
-        _problems(str(path), error)
-        raise typer.Exit(2) from None
-
-
-def _plan(scenario: Scenario, path: Path | None) -> tuple[PlannedSupport, ...] | None:
-    """The plan rows of `--plan` (None: not given); exit 2 on a bad file."""
-    if path is None:
-        return None
-    try:
-        plan = read_plan(path, scenario)
-    except ScenarioError as error:
-        _problems(str(path), error)
-        raise typer.Exit(2) from None
-    return tuple(
-        PlannedSupport(
-            case_id=a.case_id, person_id=a.person_id, start=a.start, end=a.end, status=a.status
-        )
-        for a in plan.assignments
-    )
-
-
 def _starts(
     scenario: Scenario, path: Path | None, seconds: float
 ) -> tuple[tuple[PlannedSupport, ...] | None, str]:
     """The plan rows and where they come from: --plan, the current plan, or a plan made now."""
-    rows = _plan(scenario, path)
+    rows = plan_rows_or_exit(scenario, path, err_console)
     if rows is not None:
         return rows, f"the plan given ({path.name if path else ''})"
     if scenario.current_plan:
@@ -108,7 +83,7 @@ def _agenda(scenario: Scenario, path: Path | None, seconds: float) -> Agenda | N
     try:
         rota = read_rota_csv(path, scenario)
     except ScenarioError as error:
-        _problems(str(path), error)
+        print_problems(str(path), error, err_console)
         raise typer.Exit(2) from None
     params = SolveParams(time_limit=seconds, workers=2, seed=0)
     return plan_agenda(scenario, rota, params=params).agenda
@@ -171,7 +146,7 @@ def executive(
     whole waits, cases, reviews and progress, as HTML and A4 PDF with charts (counts only)."""
     if (district is None) == (not county):
         raise typer.BadParameter("give exactly one of --district D and --county")
-    scenario = _load(scenario_dir)
+    scenario = load_or_exit(scenario_dir, err_console)
     if district is not None and district not in scenario.district_names:
         error = UnknownDistrict(district, scenario.district_names)
         err_console.print(f"[bold red]--district: {error}[/]", highlight=False)

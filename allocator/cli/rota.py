@@ -13,8 +13,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from allocator.cli.common import ScenarioOpt, TodayOpt, parse_day, solve_bars, today_for
-from allocator.io import read_scenario
+from allocator.cli.common import (
+    ScenarioOpt,
+    TodayOpt,
+    load_or_exit,
+    parse_day,
+    print_problems,
+    solve_bars,
+    today_for,
+)
 from allocator.io.rota_export import read_rota_csv, write_rota_outputs
 from allocator.model import Scenario, ScenarioError
 from allocator.model.rota_result import Rota
@@ -36,28 +43,13 @@ TimeLimitOpt = Annotated[
 ]
 
 
-def _load(path: Path) -> Scenario:
-    """Read a scenario or print every problem and exit with status 2."""
-    try:
-        return read_scenario(path)
-    except ScenarioError as error:
-        _problems(str(path), error)
-        raise typer.Exit(2) from None
-
-
 def _load_rota(path: Path, scenario: Scenario, previous: bool = False) -> Rota:
     """Read a rota.csv (a previous one may name groups since gone) or print every problem and exit 2."""
     try:
         return read_rota_csv(path, scenario, skip_unknown_groups=previous)
     except ScenarioError as error:
-        _problems(str(path), error)
+        print_problems(str(path), error, err_console)
         raise typer.Exit(2) from None
-
-
-def _problems(where: str, error: ScenarioError) -> None:
-    err_console.print(f"[bold red]{where}: {len(error.problems)} problem(s)[/]")
-    for problem in error.problems:
-        err_console.print(f"  - {problem}", markup=False, highlight=False, soft_wrap=True)
 
 
 def plan_with_progress(
@@ -168,7 +160,7 @@ def rota(
     """Plan the year's LIFT meeting rota and write it to --out."""
     if ctx.invoked_subcommand is not None:
         return
-    scenario = _load(scenario_dir)
+    scenario = load_or_exit(scenario_dir, err_console)
     before = _load_previous(previous, scenario) if previous is not None else None
     published = before if before is not None and is_this_years(scenario, before) else None
     unknown = sorted(set(free or ()) - set(scenario.group_by_name))
@@ -193,7 +185,7 @@ def rota(
     try:
         outcome = plan_with_progress(scenario, params, err_console, last_year, district, **promises)
     except ScenarioError as error:
-        _problems("--district", error)
+        print_problems("--district", error, err_console)
         raise typer.Exit(2) from None
     print_outcome(outcome, console)
     if outcome.rota is None:
@@ -224,7 +216,7 @@ def next_meeting(
     time_limit: TimeLimitOpt = 30.0,
 ) -> None:
     """List the next meetings of a school's district that still have room for an urgent case."""
-    scenario = _load(scenario_dir)
+    scenario = load_or_exit(scenario_dir, err_console)
     try:
         since = date.fromisoformat(after) if after else date.today()
     except ValueError:

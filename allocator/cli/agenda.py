@@ -145,3 +145,18 @@ def agenda(
     console.print(f"[green]Wrote {len(paths)} files to {out}/[/]")
     if not outcome.check.ok:
         raise typer.Exit(1)
+
+
+def run_demo(scenario: Scenario, rota_csv: Path, out: Path, target: Console) -> None:
+    """`lift demo`'s agenda step: the year's requests on the demo's rota (planned again when the rota
+    step wrote none), printed beside first come, first served, with the agendas written."""
+    if not scenario.requests:
+        target.print("No requests.csv: no agendas to plan.")
+        return
+    params = SolveParams(time_limit=10.0, workers=default_workers(), seed=0)
+    rota = _rota(scenario, rota_csv if rota_csv.exists() else None, params)
+    with solve_bars(err_console) as progress:
+        outcome = plan_agenda(scenario, rota, params=params, progress=progress)
+    print_agenda(outcome, target)
+    paths = write_agenda_outputs(outcome.agenda, out)
+    target.print(f"Agendas: wrote {len(paths)} files to {out}/")

@@ -224,15 +224,21 @@ def assign(
             )
     paths = write_caseload(outcome.plan, outcome.load, out)
     print_kpis(outcome, console)
-    if scenario.requests:
-        waits = whole_waits(
-            scenario if district is None else scenario.restrict_to(district), outcome.plan
-        )
-        paths.append(write_waits(waits, out / "waits.csv"))
-        print_whole_wait(waits, console)
+    paths += _whole_wait(
+        scenario if district is None else scenario.restrict_to(district), outcome.plan, out, console
+    )
     console.print(f"[green]Wrote {len(paths)} files to {out}/[/]")
     if not outcome.check.ok:
         raise typer.Exit(1)
+
+
+def _whole_wait(scenario: Scenario, plan: CaseloadPlan, out: Path, target: Console) -> list[Path]:
+    """With requests in the scenario: the whole wait printed and `waits.csv` written."""
+    if not scenario.requests:
+        return []
+    waits = whole_waits(scenario, plan)
+    print_whole_wait(waits, target)
+    return [write_waits(waits, out / "waits.csv")]
 
 
 def write_waits(waits: Sequence[CaseWait], path: Path) -> Path:
@@ -374,4 +380,5 @@ def run_demo(scenario: Scenario, out: Path, console: Console) -> None:
         outcome = plan_caseload(scenario, params, progress=progress)
     paths = write_caseload(outcome.plan, outcome.load, out)
     print_kpis(outcome, console)
+    paths += _whole_wait(scenario, outcome.plan, out, console)
     console.print(f"Caseload: wrote {len(paths)} files to {out}/")

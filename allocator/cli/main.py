@@ -111,6 +111,16 @@ def demo(
     console.print(f"[green]Outputs written to {out}/[/]")
 
 
+def _agenda_demo(scenario: Scenario, out: Path, console: Console) -> None:
+    console.rule("LIFT meeting agendas")
+    agenda.run_demo(scenario, out / "rota" / "rota.csv", out / "agenda", console)
+
+
+def _report_demo(scenario: Scenario, out: Path, console: Console) -> None:
+    console.rule("The LIFT Executive's report")
+    report.run_demo(scenario, out / "caseload" / "assignments.csv", out / "report", console)
+
+
 def _staffing_demo(scenario: Scenario, out: Path, console: Console) -> None:
     console.rule("Staffing formula")
     staffing.show_staffing(scenario, out / "staffing", console=console)
@@ -128,7 +138,7 @@ def _caseload_demo(scenario: Scenario, out: Path, console: Console) -> None:
 
 def _demo_steps() -> list[DemoStep]:
     """The jobs `lift demo` runs, in order."""
-    return [_rota_demo, _caseload_demo, _staffing_demo]
+    return [_rota_demo, _agenda_demo, _caseload_demo, _report_demo, _staffing_demo]
 
 
 def _mount() -> None:

@@ -165,3 +165,22 @@ def executive(
     paths = write_executive(report, out)
     _show(report)
     console.print(f"[green]Wrote {', '.join(p.name for p in paths)} to {out}/[/]", highlight=False)
+
+
+def run_demo(scenario: Scenario, plan_csv: Path, out: Path, target: Console) -> None:
+    """`lift demo`'s report step: the county's Executive's report for the year, on the demo's plan."""
+    if not scenario.requests:
+        target.print("No requests.csv: the Executive's report needs the requests.")
+        return
+    rows, source = _starts(scenario, plan_csv if plan_csv.exists() else None, 10.0)
+    report = executive_report(
+        scenario,
+        district=None,
+        half_term=None,
+        today=today_for(scenario, None, err_console),
+        plan=rows,
+        agenda=None,
+        plan_source=source,
+    )
+    paths = write_executive(report, out)
+    target.print(f"Executive's report: wrote {', '.join(p.name for p in paths)} to {out}/")

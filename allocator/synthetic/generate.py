@@ -3,14 +3,15 @@
 `kent_scenario()` joins the real facts of `allocator.synthetic.kent_facts` (districts, Census 2021
 populations, main towns, Appendix 1's special schools, the 2025-26 terms and INSET days) to
 synthetic schools, LIFT groups, meeting slots, people, leave, agreements, requests (every agreement
-linked to one; `allocator.synthetic.requests`) and staffing indicators.
+linked to one; `allocator.synthetic.requests`), written agreements and reviews
+(`allocator.synthetic.details`) and staffing indicators.
 `generate_county()` makes the districts and special schools synthetic too and runs the same
 machinery, so scale 1 is Kent-sized.
 Both are deterministic for a seed (one `random.Random(seed)`, never the global generator) and check
 that every meeting slot has enough meeting days in every half-term for the groups that use it.
 
     python -m allocator.synthetic.generate kent [OUT]                       # rewrite scenarios/kent/
-    python -m allocator.synthetic.generate county --scale N --seed S [--requests] OUT
+    python -m allocator.synthetic.generate county --scale N --seed S [--requests] [--details] OUT
 
 The calibration is in `constants`, places and names in `places`, random helpers in `draws`, and the
 builder's parts in `schools`, `people`, `meetings` and `cases`, over the shared state in `state`.
@@ -38,6 +39,7 @@ from allocator.model import (
 from allocator.model.calendar import half_term_of
 from allocator.paths import KENT
 from allocator.synthetic.cases import _AgreementsPart
+from allocator.synthetic.details import _DetailsPart
 from allocator.synthetic.kent_facts import (
     KENT_ACADEMIC_YEAR,
     KENT_DISTRICTS,
@@ -72,14 +74,22 @@ def kent_scenario(seed: int = 2025) -> Scenario:
         )
         for s in KENT_SPECIAL_SCHOOLS
     ]
-    return _CountyBuilder(random.Random(seed), "Kent", "K", places, specials).build(requests=True)
+    return _CountyBuilder(random.Random(seed), "Kent", "K", places, specials).build(
+        requests=True, details=True
+    )
 
 
 def generate_county(
-    scale: float = 1.0, seed: int = 0, *, name: str | None = None, requests: bool = False
+    scale: float = 1.0,
+    seed: int = 0,
+    *,
+    name: str | None = None,
+    requests: bool = False,
+    details: bool = False,
 ) -> Scenario:
     """A plausible synthetic county of max(1, round(12 * scale)) districts (scale 1: Kent-sized);
-    with `requests`, a year of requests too (drawn last, so the rest of the county is the same)."""
+    with `requests`, a year of requests too, and with `details` written agreements and reviews (both
+    drawn last, so the rest of the county is the same)."""
     if not (scale > 0 and math.isfinite(scale)):
         raise ValueError(f"scale must be a positive number, got {scale}")
     rng = random.Random(seed)
@@ -87,7 +97,9 @@ def generate_county(
     namer = _Namer(rng)
     specials = _synthetic_specials(rng, namer, places)
     title = name or f"Synthetic county (scale {scale:g}, seed {seed})"
-    return _CountyBuilder(rng, title, "C", places, specials, namer).build(requests=requests)
+    return _CountyBuilder(rng, title, "C", places, specials, namer).build(
+        requests=requests, details=details
+    )
 
 
 def check_meeting_days(scenario: Scenario) -> list[str]:
@@ -141,12 +153,14 @@ def check_meeting_days(scenario: Scenario) -> list[str]:
     return problems
 
 
-class _CountyBuilder(_SchoolsPart, _PeoplePart, _MeetingsPart, _AgreementsPart, _RequestsPart):
+class _CountyBuilder(
+    _SchoolsPart, _PeoplePart, _MeetingsPart, _AgreementsPart, _RequestsPart, _DetailsPart
+):
     """Builds a county from its places and special schools with one random generator."""
 
-    def build(self, *, requests: bool = False) -> Scenario:
-        """Every part in a fixed order (so a seed always gives the same county), requests last, then
-        the checks."""
+    def build(self, *, requests: bool = False, details: bool = False) -> Scenario:
+        """Every part in a fixed order (so a seed always gives the same county), requests, then
+        written agreements and reviews last, then the checks."""
         self._schools()
         self._group_schools()
         self._staffing()
@@ -156,6 +170,8 @@ class _CountyBuilder(_SchoolsPart, _PeoplePart, _MeetingsPart, _AgreementsPart, 
         unavailability = self._unavailability(slots)
         agreements = self._agreements(slots)
         asked = self._requests(agreements, slots) if requests else ([], agreements)
+        year_end = max(t.last_day for t in self.terms)
+        written = self._details(asked[1], year_end) if details else ([], [])
         scenario = Scenario(
             settings=ScenarioSettings(name=self.name, academic_year=KENT_ACADEMIC_YEAR),
             terms=self.terms,
@@ -181,6 +197,8 @@ class _CountyBuilder(_SchoolsPart, _PeoplePart, _MeetingsPart, _AgreementsPart, 
             unavailability=tuple(unavailability),
             requests=tuple(asked[0]),
             agreements=tuple(asked[1]),
+            details=tuple(written[0]),
+            reviews=tuple(written[1]),
             staffing=self.staffing,
             indicators=tuple(self.indicators),
         )
@@ -211,17 +229,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     county.add_argument("--seed", type=int, default=0)
     county.add_argument("--name")
     county.add_argument("--requests", action="store_true", help="a year of requests too")
+    county.add_argument("--details", action="store_true", help="written agreements and reviews too")
     args = parser.parse_args(argv)
     if args.command == "kent":
         scenario = kent_scenario(args.seed)
     else:
-        scenario = generate_county(args.scale, args.seed, name=args.name, requests=args.requests)
+        scenario = generate_county(
+            args.scale, args.seed, name=args.name, requests=args.requests, details=args.details
+        )
     write_scenario(scenario, args.out)
     print(
         f"Wrote {scenario.settings.name} to {args.out}: {len(scenario.districts)} districts, "
         f"{len(scenario.schools)} schools and settings, {len(scenario.lift_groups)} LIFT groups, "
         f"{len(scenario.people)} people, {len(scenario.agreements)} agreements, "
-        f"{len(scenario.requests)} requests"
+        f"{len(scenario.requests)} requests, {len(scenario.details)} written agreements, "
+        f"{len(scenario.reviews)} review rows"
     )
     return 0
 

@@ -114,8 +114,16 @@ def unplaced_reason(data: AgendaData, r: int) -> tuple[UnplacedKind, str]:
     received = request.received_on.isoformat()
     if data.options[r]:
         n = len(data.options[r])
-        which = "the meeting" if n == 1 else f"all {n} meetings"
-        return "full", f"{which} it may go to after {received} already hold their case capacity"
+        which = (
+            "the one meeting it may go to after"
+            if n == 1
+            else f"all {n} meetings it may go to after"
+        )
+        full = "is" if n == 1 else "are"
+        return (
+            "full",
+            f"{which} {received} {full} full (each takes at most its slot's case capacity)",
+        )
     ours = [m for m in inst.meetings if m.district == district]
     if not ours:
         return "no_meeting", f"the rota has no LIFT meeting in {district}"

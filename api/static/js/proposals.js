@@ -68,7 +68,7 @@ async function openProposal(job, id, where) {
     try {
       await api(scenarioPath(`${job}/proposals/${id}/${action}`), { method: "POST", json: { district: where } });
       await openProposal(job, id, where);
-      await refresh("proposals", "rota", "caseload");
+      await refresh("proposals", "rota", "caseload", "requests", "reviews");
     } catch (error) {
       $("#proposal-error").textContent = error.message;
     }
@@ -108,7 +108,7 @@ async function showVersions() {
     if (!window.confirm(`Put ${AREAS[v.job].toLowerCase()} #${v.source_id} back in use for ${v.district}?`)) return;
     try {
       await api(scenarioPath(`${v.job}/versions/${v.id}/rollback`), { method: "POST" });
-      await refresh("proposals", "rota", "caseload");
+      await refresh("proposals", "rota", "caseload", "requests", "reviews");
     } catch (error) {
       alert(error.message);
     }

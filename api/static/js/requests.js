@@ -30,8 +30,8 @@ async function showWaits() {
     return;
   }
   headline.textContent = all.started
-    ? `From concern to support: median ${days(all.median_whole)} school days (90% within ${days(all.p90_whole)}), `
-      + `over ${plural(all.started, "case")} whose support has started (of ${all.cases} with a request).`
+    ? `From concern to support: median ${days(all.median_whole)} school days (90 % within ${days(all.p90_whole)} school days), `
+      + `for the ${plural(all.started, "case")} whose support has started (of ${all.cases} with a request).`
     : `From concern to support: none of the ${plural(all.cases, "case")} with a request has started support yet.`;
   const rows = [
     ...body.by_district.filter((s) => s.group !== "all").map((s) => ({ ...s, by: "District" })),

@@ -63,7 +63,8 @@ async function showDue() {
 function startRecord(caseId) {
   $("#review-case").value = caseId;
   $("#review-kind").value = "review";
-  if (!$("#review-date").value) $("#review-date").value = $("#reviews-on").value || todayDmy();
+  // A measure is dated on the day the list is shown for (never an old default left in the field).
+  $("#review-date").value = $("#reviews-on").value || todayDmy();
   $("#review-measure").focus();
 }
 

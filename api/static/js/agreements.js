@@ -1,6 +1,6 @@
 // The Agreements tab: the cases, each case's record (its timeline, edit and close), the form to
 // add one and the upload of many from a CSV or XLSX file (previewed, then added all or none).
-import { $, api, canPlan, dmy, el, refresh, registerView, scenarioPath, state, table, todayDmy, withDistrict } from "./core.js";
+import { $, api, canPlan, datesInWords, dmy, el, isoOf, refresh, registerView, scenarioPath, state, table, todayDmy, withDistrict } from "./core.js";
 
 const LABELS = {
   case_id: "case id",
@@ -31,30 +31,15 @@ const PRIORITY = { 1: "1 urgent", 2: "2", 3: "3 routine" };
 // What the tab shows now: the open record and the file last previewed.
 const view = { record: null, file: null };
 
-// A date typed dd/mm/yyyy or yyyy-mm-dd, as ISO (null when it is neither or not a real day).
-export function dayOf(text) {
-  const value = String(text || "").trim();
-  let found = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(value);
-  let y, m, d;
-  if (found) [, d, m, y] = found;
-  else if ((found = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(value))) [, y, m, d] = found;
-  else return null;
-  const day = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
-  if (day.getUTCFullYear() !== Number(y) || day.getUTCMonth() !== Number(m) - 1 || day.getUTCDate() !== Number(d)) return null;
-  return day.toISOString().slice(0, 10);
-}
-
-const isoDates = (text) => String(text ?? "").replace(/\b(\d{4})-(\d{2})-(\d{2})\b/g, (_, y, m, d) => `${d}/${m}/${y}`);
-
 // An API error as sentences a coordinator can act on: the field, then what it must hold.
 export function plainError(error) {
   const detail = error && error.body && error.body.detail;
-  if (!Array.isArray(detail)) return isoDates(error && error.message);
+  if (!Array.isArray(detail)) return datesInWords(error && error.message);
   return detail
     .map((e) => {
       const field = [...(e.loc || [])].reverse().find((part) => typeof part === "string" && part !== "body");
       const label = LABELS[field] || field || "form";
-      const msg = isoDates(String(e.msg || "").replace(/^Value error, /, "")).replace(/\bagreed_on\b/g, "the date agreed");
+      const msg = datesInWords(String(e.msg || "").replace(/^Value error, /, "")).replace(/\bagreed_on\b/g, "the date agreed");
       return `Check the ${label}: ${EXPECTED[field] || msg}`;
     })
     .join("\n");
@@ -202,7 +187,7 @@ async function saveRecord(event) {
   if (!view.record) return;
   const form = event.target.elements;
   const before = view.record.agreement;
-  const agreed = dayOf(form.agreed_on.value);
+  const agreed = isoOf(form.agreed_on.value);
   const error = $("#record-edit-error");
   if (!agreed) {
     error.textContent = `Check the date agreed: ${EXPECTED.agreed_on}`;
@@ -241,7 +226,7 @@ async function closeRecord(event) {
   event.preventDefault();
   if (!view.record) return;
   const error = $("#record-close-error");
-  const day = dayOf(event.target.elements.closed_on.value);
+  const day = isoOf(event.target.elements.closed_on.value);
   if (!day) {
     error.textContent = `Check the date closed: ${EXPECTED.agreed_on}`;
     return;
@@ -265,7 +250,7 @@ async function closeRecord(event) {
 async function addAgreement(event) {
   event.preventDefault();
   const form = new FormData(event.target);
-  const agreed = dayOf(form.get("agreed_on"));
+  const agreed = isoOf(form.get("agreed_on"));
   if (!agreed) {
     $("#agreement-done").textContent = "";
     $("#agreement-error").textContent = `Check the date agreed: ${EXPECTED.agreed_on}`;

@@ -1,6 +1,6 @@
 // The Caseload tab: headline counts, each person's diary, the case finder, each person's caseload,
 // the waiting list, cases without consent, changes, planning and rebalancing.
-import { $, api, district, dmy, el, refresh, registerView, runJob, scenarioPath, table, todayDmy, withDistrict } from "./core.js";
+import { $, api, datesInWords, district, dmy, el, isoOf, refresh, registerView, runJob, scenarioPath, table, todayDmy, withDistrict } from "./core.js";
 
 const STATUS = {
   running: "running",
@@ -24,19 +24,6 @@ const NO_ONE = "-";
 // What the tab shows now: the API's answer, the finder's sort and the diary's choice.
 const view = { plan: null, sort: { key: "case_id", ascending: true }, person: null };
 
-// A date typed dd/mm/yyyy or yyyy-mm-dd, as ISO (null when it is neither or not a real day).
-export function tolerantIso(text) {
-  const value = String(text || "").trim();
-  let found = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(value);
-  let y, m, d;
-  if (found) [, d, m, y] = found;
-  else if ((found = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(value))) [, y, m, d] = found;
-  else return null;
-  const day = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
-  if (day.getUTCFullYear() !== Number(y) || day.getUTCMonth() !== Number(m) - 1 || day.getUTCDate() !== Number(d)) return null;
-  return day.toISOString().slice(0, 10);
-}
-
 const nameOf = (id) => (id ? (view.plan && view.plan.names[id]) || id : "");
 
 // A person's name, with their id in the tooltip.
@@ -47,7 +34,7 @@ function person(id, name) {
 // The planner's words for the page: dates as dd/mm/yyyy and people by name.
 function words(text) {
   if (!text) return "";
-  let out = String(text).replace(/\b(\d{4})-(\d{2})-(\d{2})\b/g, (_, y, m, d) => `${d}/${m}/${y}`);
+  let out = datesInWords(text);
   const ids = Object.keys((view.plan && view.plan.names) || {}).sort((a, b) => b.length - a.length);
   if (ids.length) {
     const escaped = ids.map((id) => id.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&"));
@@ -358,7 +345,7 @@ function todayOutsideYear(today) {
 }
 
 function noteToday() {
-  const today = tolerantIso($("#caseload-today").value);
+  const today = isoOf($("#caseload-today").value);
   $("#caseload-today-note").textContent = (today && todayOutsideYear(today)) || "";
 }
 
@@ -366,7 +353,7 @@ async function planCaseload(kind) {
   const body = { time_limit: Number($("#caseload-time").value) || 30 };
   if (district()) body.district = district();
   if (kind === "rebalance") {
-    const today = tolerantIso($("#caseload-today").value);
+    const today = isoOf($("#caseload-today").value);
     if (!today) {
       $("#caseload-job").replaceChildren(el("p", { class: "error" }, "Today must be a date written dd/mm/yyyy, for example 06/10/2025."));
       return;

@@ -93,6 +93,11 @@ export function dmy(iso) {
   return `${d}/${m}/${y}`;
 }
 
+// Every ISO date (yyyy-mm-dd) in a text, written dd/mm/yyyy.
+export function datesInWords(text) {
+  return String(text ?? "").replace(/\b(\d{4})-(\d{2})-(\d{2})\b/g, "$3/$2/$1");
+}
+
 // A typed date as ISO (yyyy-mm-dd), or null when it is not a real date. Accepts dd/mm/yyyy, d/m/yyyy
 // (also with - or . between) and yyyy-mm-dd.
 export function isoOf(text) {

@@ -1,6 +1,6 @@
 // The Requests and meetings tab: the whole wait from concern to support, the requests from schools
 // (search, filter, each one's outcome), and each meeting's agenda with its printable page.
-import { $, api, canPlan, dateOf, district, dmy, el, isCounty, refresh, registerView, scenarioPath, table, todayDmy, watchDate, withDistrict } from "./core.js";
+import { $, api, canPlan, dateOf, datesInWords, district, dmy, el, isCounty, refresh, registerView, scenarioPath, table, todayDmy, watchDate, withDistrict } from "./core.js";
 
 const OUTCOMES = {
   advice: "advice at the meeting",
@@ -147,7 +147,7 @@ function closeOutcome() {
 }
 
 function plainError(error) {
-  return String(error.message || error).replace(/\b(\d{4})-(\d{2})-(\d{2})\b/g, "$3/$2/$1");
+  return datesInWords(error.message || error);
 }
 
 async function saveOutcome(event) {

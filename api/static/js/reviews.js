@@ -1,7 +1,7 @@
 // The Written agreements and reviews tab: reviews due this week and overdue (as of a date), the form
 // to record a measure at entry, a review or exit, progress from entry to exit by need type, and each
 // case's written agreement (its six items, saved, and downloaded as PDF or opened as HTML).
-import { $, api, canPlan, dmy, el, isoOf, registerView, scenarioPath, state, table, todayDmy, watchDate, withDistrict } from "./core.js";
+import { $, api, canPlan, datesInWords, dmy, el, isoOf, registerView, scenarioPath, state, table, todayDmy, watchDate, withDistrict } from "./core.js";
 
 const BASIS = {
   details: "the agreed review date",
@@ -52,7 +52,7 @@ async function showDue() {
   const found = await api(withDistrict(scenarioPath(query)));
   $("#reviews-on").value = dmy(found.on);
   const week = `the week of ${dmy(found.week_start)}`;
-  const moved = found.note ? ` ${found.note.replace(/\b(\d{4})-(\d{2})-(\d{2})\b/g, (_, y, m, d) => `${d}/${m}/${y}`)}.` : "";
+  const moved = found.note ? ` ${datesInWords(found.note)}.` : "";
   $("#reviews-note").textContent = `As of ${dmy(found.on)}: ${found.due.length} due in ${week} from that day, ${found.overdue.length} overdue.${moved}`;
   $("#reviews-due").replaceChildren(table(dueColumns(), found.due, "No review is due this week."));
   $("#reviews-overdue").replaceChildren(table(dueColumns(), found.overdue, "No review is overdue."));

@@ -118,9 +118,9 @@ def test_an_officer_finds_who_supports_a_child_and_from_when(planned_live: Live,
     # A date typed for a rebalance is read as dd/mm/yyyy or yyyy-mm-dd, and only a real day.
     read = page.evaluate(
         """async () => {
-            const { tolerantIso } = await import("/static/js/caseload.js");
+            const { isoOf } = await import("/static/js/core.js");
             return ["6/10/2025", "2025-10-06", " 06/10/2025 ", "31/02/2026", "10/06", "soon"]
-                .map(tolerantIso);
+                .map(isoOf);
         }"""
     )
     assert read == ["2025-10-06", "2025-10-06", "2025-10-06", None, None, None]

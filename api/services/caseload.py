@@ -34,6 +34,7 @@ from api.db.models import (
     User,
     WaitingRow,
 )
+from api.decisions import accepted_decisions
 from api.jobs import JobFailed
 from api.schemas.caseload import (
     AssignmentOut,
@@ -585,6 +586,11 @@ class CaseloadJobs:
         row = session.get(ScenarioRow, job.scenario_id)
         if row is None:
             raise JobFailed("the scenario no longer exists")
+        based_on = {
+            d: r.source_id
+            for d, r in accepted_decisions(session, row.id, "caseload", row.districts).items()
+        }
+        job.params = {**job.params, "based_on": based_on}
         if not self._rebalance:
             return CaseloadTask(
                 scenario=live_scenario(session, self._cache, row),
@@ -666,6 +672,7 @@ class CaseloadJobs:
                 "broken": output.broken,
                 "earlier": output.earlier,
                 "today": job.params.get("today"),
+                "based_on": job.params.get("based_on"),
             },
         )
         missing = object()

@@ -514,6 +514,8 @@ def decide_on(
     current = accepted_decisions(session, scenario_id, job, [district]).get(district)
     if current is not None and current.source_id == source.id:
         raise Conflict(f"it is already in use in {district}")
+    if action == ACCEPT and rollback_of is None:
+        _check_not_stale(source, district, current)
     row = decide(session, scenario_id, job, source.id, district, action, user)
     detail: dict[str, Any] = {"district": district, "decision_id": row.id}
     if rollback_of is not None:
@@ -522,6 +524,23 @@ def decide_on(
     entity = "rota" if job == "rota" else "plan"
     audit.record(session, user, f"{job}.{verb}", entity, source.id, scenario_id, detail)
     return row
+
+
+def _check_not_stale(source: Source, district: str, current: DecisionRow | None) -> None:
+    """A caseload proposal made from a plan no longer in use in `district` would silently undo what
+    was accepted since: refuse it (a rollback is the way back to an older version)."""
+    if not isinstance(source, PlanRow):
+        return
+    based_on = source.summary.get("based_on")
+    if based_on is None:
+        return  # made before proposals recorded their basis
+    was = based_on.get(district)
+    now = current.source_id if current is not None else None
+    if was != now:
+        raise Conflict(
+            f"this proposal was made from an older plan of {district}; another plan has been "
+            "accepted since, so accepting this one would undo it. Run the plan or rebalance again"
+        )
 
 
 def versions(

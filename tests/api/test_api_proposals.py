@@ -49,6 +49,7 @@ def _job_params(svc: Service, job_id: str) -> dict[str, Any]:
         return dict(job.params)
 
 
+@pytest.mark.both_backends
 def test_nothing_is_in_use_until_accepted_and_only_by_those_who_may(service: Service) -> None:
     sid = service.scenario_id
     job = service.run("caseload/plan", {"time_limit": 10})
@@ -95,6 +96,7 @@ def test_nothing_is_in_use_until_accepted_and_only_by_those_who_may(service: Ser
     assert "caseload.accept" in actions and "caseload.reject" in actions
 
 
+@pytest.mark.both_backends
 def test_an_officers_county_run_never_replaces_a_coordinators_plan_until_accepted(
     service: Service,
 ) -> None:
@@ -149,10 +151,26 @@ def test_today_defaults_to_the_real_date_clipped_into_the_year(
     assert _job_params(service, rota["id"])["today"] == "2026-07-21"
     monkeypatch.setattr(api.store, "today", lambda: date(2025, 11, 24))
     inside = service.run("caseload/rebalance", {"time_limit": 5})
-    assert _job_params(service, inside["id"]) == {"time_limit": 5, "today": "2025-11-24"}
+    params = _job_params(service, inside["id"])
+    assert (params["time_limit"], params["today"]) == (5, "2025-11-24")
     assert "scenario's year" not in inside["message"]
     given = service.run("caseload/rebalance", {"time_limit": 5, "today": "2025-10-06"})
     assert _job_params(service, given["id"])["today"] == "2025-10-06"
+
+
+def test_a_proposal_made_from_a_plan_no_longer_in_use_is_refused(service: Service) -> None:
+    accept(service, service.run("caseload/plan", {"time_limit": 5}))
+    first = service.run("caseload/rebalance", {"time_limit": 5, "agreements": [URGENT]})
+    second = service.run("caseload/rebalance", {"time_limit": 5})
+    assert _job_params(service, second["id"])["based_on"] == _sources(service, "caseload")
+    accept(service, first, districts=(NORTH,))
+    stale = _decide(service, second, "accept", "officer", NORTH)
+    assert stale.status_code == 409, stale.text
+    assert f"older plan of {NORTH}" in stale.json()["detail"]
+    # The other district still has the plan both were made from: accepting there is fine.
+    assert _decide(service, second, "accept", "officer", SOUTH).status_code == 201
+    assert _decide(service, second, "reject", "officer", NORTH).status_code == 201
+    assert _sources(service, "caseload")[NORTH] == first["result_id"]
 
 
 def test_a_rebalance_never_moves_running_support(
@@ -211,6 +229,7 @@ def test_a_rebalance_never_moves_running_support(
     assert other.status_code == 404
 
 
+@pytest.mark.both_backends
 def test_a_rota_is_a_proposal_and_a_replan_keeps_its_published_meetings(
     service: Service, monkeypatch: pytest.MonkeyPatch
 ) -> None:

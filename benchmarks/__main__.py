@@ -1,4 +1,5 @@
-"""`python -m benchmarks` (or `make bench`): the whole harness; see `benchmarks.harness`."""
+"""`python -m benchmarks` (or `make bench`): the whole harness; see `benchmarks.harness`
+(`--jobs tight`: the tight counties of `benchmarks.bench_tight`, run only when asked)."""
 
 from __future__ import annotations
 

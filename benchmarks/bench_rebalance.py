@@ -3,10 +3,11 @@ agreements: keeping promises (the product), re-optimising (the rebalance levels 
 levels: how a rebalance worked before), and first-come insertion (the new cases fitted around the plan by
 priority, no solve).
 
-    .venv/bin/python -m benchmarks.bench_rebalance [--sizes kent,county:0.5] [--rebalances 20]
+    .venv/bin/python -m benchmarks.bench_rebalance [--sizes kent,county:0.5,tight:0.5:1.6] [--rebalances 20]
                                                    [--time-limit 10] [--plan-limit 60] [--most-new 3]
                                                    [--out DIR]
 
+A size `tight:SCALE:DEMAND` is a tight county, `generate_county(SCALE, seed, demand=DEMAND)`.
 Each rebalance adds one to `--most-new` agreements for one district (one in four urgent) on a random school
 day of the middle of the year, with today that day. Per size and policy it reports the promises broken
 (planned cases that start later, with someone else, or not at all), the cases moved earlier, the new
@@ -36,6 +37,7 @@ from allocator.caseload.plan import REBALANCE_POLICIES, plan_caseload
 from allocator.caseload.rebalance import rebalance
 from allocator.model import Agreement, Scenario
 from allocator.solve import SolveParams
+from allocator.synthetic.generate import generate_county
 from benchmarks.bench_caseload import scenario_of
 
 Progress = Callable[[int, int, str], None]
@@ -57,6 +59,17 @@ class Trial:
     """Priority weight not started in the year over every case (the first level)."""
     proven: bool
     checked: bool
+
+
+def scenario_for(size: str, seed: int = 0) -> Scenario:
+    """`tight:SCALE:DEMAND` (a tight generated county), or a size of `bench_caseload.scenario_of`."""
+    kind, _, rest = size.partition(":")
+    if kind != "tight":
+        return scenario_of(size, seed)
+    scale, _, demand = rest.partition(":")
+    if not scale or not demand:
+        raise ValueError(f"unknown size {size!r}: expected tight:SCALE:DEMAND")
+    return generate_county(float(scale), seed, demand=float(demand))
 
 
 def new_agreements(
@@ -137,7 +150,7 @@ def run(
     steps = len(sizes) * (1 + rebalances)
     done = 0
     for size in sizes:
-        scenario = scenario_of(size, seed)
+        scenario = scenario_for(size, seed)
         if progress is not None:
             progress(done, steps, f"rebalance {size}: plan")
         plan = plan_caseload(scenario, SolveParams(time_limit=plan_limit, workers=2, seed=seed))

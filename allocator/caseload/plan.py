@@ -5,7 +5,8 @@ parts (`allocator.caseload.parts`: a district team, a county pool, or teams link
 each is solved with CP-SAT lexicographically (cases started, waiting, travel, balance; then, on a
 rebalance (`allocator.caseload.rebalance`) broken promises second, changes and start shift last),
 warm-started from a priority
-greedy (`allocator.caseload.search`), its first level bounded by the LP relaxation of the time-indexed
+greedy (`allocator.caseload.search`; on a tight part, where the cases ask for more than its free
+minutes, improved first by ruin and recreate, `search_first`), its first level bounded by the LP relaxation of the time-indexed
 formulation (`allocator.caseload.timeindexed`); the placements are decoded, scored and checked into a
 `CaseloadOutcome` (`allocator.caseload.outcome`).
 """
@@ -26,8 +27,8 @@ from allocator.caseload.parts import (
     globalise,
     localise,
 )
-from allocator.caseload.search import compact_starts, priority_greedy, ruin_and_recreate
-from allocator.caseload.timeindexed import first_level_lp_bound
+from allocator.caseload.search import compact_starts, lp_rounded, priority_greedy, ruin_and_recreate
+from allocator.caseload.timeindexed import FirstLevelLp, first_level_lp
 from allocator.constraints.caseload import (
     CaseloadModel,
     IntervalModel,
@@ -72,6 +73,15 @@ FIRST_LEVEL_SECONDS = 1.5
 SEARCH_SHARE = 0.5
 """Share of the second level's time for ruin and recreate (`allocator.caseload.search`) before the
 solver: it finds shorter waits faster than the solver's own search does (docs/benchmarks.md)."""
+TIGHT_PART = 1.0
+"""A part is tight when its cases ask for more than this multiple of its free minutes (`tightness`;
+Kent's teams: 0.28 to 0.88). Tight parts take the search-first path of `_solve_part`."""
+TIGHT_LP_SHARE = 0.3
+"""At most this share of a tight part's time goes to the LP relaxation: its solution, rounded, is
+the warm start (`search.lp_rounded`), so it must be solved to optimality."""
+SEARCH_FIRST_SHARE = 0.3
+"""Share of a tight part's time for ruin and recreate before the solver's first level: on tight
+parts it starts more priority weight than CP-SAT or HiGHS in the same time (docs/benchmarks.md)."""
 
 
 def formulation_for(engine: str) -> str:
@@ -256,16 +266,27 @@ def _solve_part(
     rebalance: bool = False,
     proof_seconds: float = 0.0,
     policy: str = "promises",
+    lp: FirstLevelLp | None = None,
 ) -> tuple[dict[int, Placement], tuple[SolveResult, ...], dict[str, int]]:
     """Solve one part: the four planning levels, or on a rebalance its eight (`_rebalance_part`).
 
+    A tight part (`tightness` above TIGHT_PART) starts from the better of the priority greedy and
+    the rounded LP solution `lp`, improved by ruin and recreate (`search_first`).
     Returns the placements, one result per level, and every penalty's value in the final solution.
     """
     if rebalance:
         return _rebalance_part(
             part, formulation, params, seconds, progress, keep, proof_seconds, policy
         )
+    began = time.perf_counter()
     warm = compact_starts(part, priority_greedy(part, keep))
+    if tightness(part) > TIGHT_PART:
+        if lp is not None and lp.started:
+            rounded = lp_rounded(part, lp.started, lp.column)
+            if evaluate(part, rounded).levels[:2] < evaluate(part, warm).levels[:2]:
+                warm = rounded
+        warm = search_first(part, warm, SEARCH_FIRST_SHARE * seconds, params.seed)
+        seconds = max(MIN_PART_SECONDS, seconds - (time.perf_counter() - began))
     model, levels = build_caseload_model(part, formulation)
     best, results = _solve_levels(
         model, levels, PLAN_SHARES, params, seconds, progress, warm, planning=True
@@ -273,8 +294,34 @@ def _solve_part(
     if best is None:
         # No solution in the time: the warm start is a plan that keeps every hard rule.
         return warm, tuple(results), {}
+    placements = model.placements(best)
+    if evaluate(part, placements).not_started > evaluate(part, warm).not_started:
+        # Never fewer priority weight started than the warm start.
+        return warm, tuple(results), {}
     values = {p.name: best.value(p.expr) for level in levels for p in level.penalties}
-    return model.placements(best), tuple(results), values
+    return placements, tuple(results), values
+
+
+def search_first(
+    part: CaseloadInstance, warm: Mapping[int, Placement], seconds: float, seed: int
+) -> dict[int, Placement]:
+    """A tight part's warm start: ruin and recreate from `warm` for `seconds`, cases started earlier
+    where there is room. On tight parts the search starts more priority weight than the solver's
+    first level (or HiGHS) in the same time; the solver goes on from its plan."""
+    return compact_starts(part, ruin_and_recreate(part, warm, seconds=seconds, seed=seed))
+
+
+def tightness(part: CaseloadInstance) -> float:
+    """How many times its free minutes in the year a part's cases ask for: each case that can
+    start, at its cheapest option, its weeks in the year from its earliest start."""
+    free = sum(sum(row[: part.horizon]) for row in part.free_capacity)
+    asked = 0
+    for case in part.cases:
+        options = [o for o in case.options if o.starts] if case.plannable else []
+        if options:
+            first = min(o.starts[0] for o in options)
+            asked += min(case.demand(o) for o in options) * part.weeks_in_year(first, case.weeks)
+    return asked / free if free > 0 else (float("inf") if asked else 0.0)
 
 
 def _rebalance_part(
@@ -415,16 +462,18 @@ def solve_parts(
             if part.cases[c].fixed is None
         }
         values: dict[str, int] = {}
-        lp_bound: float | None = None
+        lp: FirstLevelLp | None = None
         if size == 0:
             local = part_keep
             results: tuple[SolveResult, ...] = ()
         else:
             seconds = shares.seconds(size)
             if not rebalance:
-                # A stronger first-level bound than CP-SAT's own, for the gap; its time is the part's.
+                # A stronger first-level bound than CP-SAT's own, for the gap (and on a tight part
+                # a warm start); its time is the part's.
                 lp_start = time.perf_counter()
-                lp_bound = first_level_lp_bound(part, LP_BOUND_SHARE * seconds)
+                share = TIGHT_LP_SHARE if tightness(part) > TIGHT_PART else LP_BOUND_SHARE
+                lp = first_level_lp(part, share * seconds)
                 seconds = max(MIN_PART_SECONDS, seconds - (time.perf_counter() - lp_start))
             label = ", ".join(part.teams)
             local, results, values = _solve_part(
@@ -437,12 +486,14 @@ def solve_parts(
                 rebalance=rebalance,
                 proof_seconds=proof_seconds,
                 policy=policy,
+                lp=lp,
             )
         errors = placement_errors(part, local)
         if errors:
             raise RuntimeError("the solver broke a hard rule: " + "; ".join(errors[:3]))
         placements.update(globalise(instance, part, local))
         placed_before += started_cases(part, local)
+        lp_bound = None if lp is None else lp.bound
         solved.append(PartSolve(part.teams, size, results, evaluate(part, local), values, lp_bound))
     return placements, solved
 

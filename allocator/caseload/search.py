@@ -3,6 +3,7 @@
 - `first_come_first_served`: what a coordinator does by hand; the greedy baseline, and the HiGHS
   engine's first plan.
 - `priority_greedy` and `compact_starts`: the CP-SAT planner's warm start, and its hint between levels.
+- `lp_rounded`: the first level's LP relaxation rounded into a plan (a tight part's warm start).
 - `ruin_and_recreate`: a fast local search on the first two levels, used as the solver's hint.
 
 Each ruin-and-recreate step takes a few placed cases out around a random case's start week, from
@@ -298,6 +299,45 @@ def priority_greedy(
                     placed[c] = Placement(option.person, week)
                     break
     return placed
+
+
+def lp_rounded(
+    instance: CaseloadInstance,
+    started: Mapping[int, float],
+    column: Mapping[int, tuple[int, int]],
+) -> dict[int, Placement]:
+    """A plan rounded from the first level's LP relaxation (`timeindexed.first_level_lp`): cases
+    the LP starts most of first (then by weight), each at its largest LP column (person, start) if
+    the person has room throughout, else at its earliest start; then every other case that fits,
+    and cases started earlier where there is room (`compact_starts`)."""
+    free = [list(row) for row in instance.free_capacity]
+    placed: dict[int, Placement] = {}
+    open_cases = [
+        c
+        for c, case in enumerate(instance.cases)
+        if case.plannable and any(o.starts for o in case.options)
+    ]
+    order = sorted(open_cases, key=lambda c: (-started.get(c, 0.0), -instance.cases[c].weight, c))
+    for c in order:
+        case = instance.cases[c]
+        found = None
+        if c in column:
+            person, start = column[c]
+            option = case.option_for(person)
+            if option is not None and start in option.starts:
+                demand = case.demand(option)
+                if all(free[person][w] >= demand for w in range(start, start + case.weeks)):
+                    found = Placement(person, start)
+        if found is None:
+            found = earliest_placement(case, free)
+        if found is None:
+            continue
+        option = case.option_for(found.person)
+        assert option is not None
+        for w in range(found.start, found.start + case.weeks):
+            free[found.person][w] -= case.demand(option)
+        placed[c] = found
+    return compact_starts(instance, placed)
 
 
 def compact_starts(

@@ -10,7 +10,7 @@ most their free minutes:
 Level 4 (balance) adds an integer u_t per team with 1000 x used_p <= capacity_p x u_t for each member p
 (so u_t >= ceil of the highest per-mille use). The HiGHS engine (`engines/highs.py`) solves it
 lexicographically; the CP-SAT planner bounds its first level by its LP relaxation
-(`first_level_lp_bound`).
+(`first_level_lp`), and on tight parts rounds the LP's solution into a warm start.
 """
 
 from __future__ import annotations
@@ -224,16 +224,27 @@ def balanced_teams(part: CaseloadInstance) -> list[str]:
     return sorted({p.team for i, p in enumerate(part.people) if part.horizon_capacity(i) > 0})
 
 
-def first_level_lp_bound(part: CaseloadInstance, seconds: float = 5.0) -> float | None:
-    """A lower bound on the first level (priority weight not started) from the LP relaxation of the
-    time-indexed formulation, solved by HiGHS; None if the LP is not solved to optimality in time.
+@dataclass
+class FirstLevelLp:
+    """The LP relaxation of the first level: its bound, and per case the share of it the LP starts
+    and the (person, start) of its largest column (a guide for rounding, `search.lp_rounded`)."""
+
+    bound: float | None = None
+    started: dict[int, float] = field(default_factory=dict)
+    column: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+
+def first_level_lp(part: CaseloadInstance, seconds: float = 5.0) -> FirstLevelLp:
+    """The LP relaxation of the time-indexed formulation on the first level (priority weight not
+    started), solved by HiGHS: a lower bound, and its solution as a guide; neither (None, empty) if
+    the LP is not solved to optimality in time.
 
     The first level is integer, so the LP optimum is rounded up (after a small tolerance).
     """
     constant = level_offsets(part)[0]
     cols = columns_of(part)
     if not cols.case:
-        return float(constant)
+        return FirstLevelLp(float(constant))
     lp = TimeIndexedModel(part, cols)
     h = lp.highs
     every = np.arange(lp.n, dtype=np.int32)
@@ -242,6 +253,21 @@ def first_level_lp_bound(part: CaseloadInstance, seconds: float = 5.0) -> float 
     h.setOptionValue("time_limit", max(0.05, seconds))
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return None
+        return FirstLevelLp()
     value = float(h.getInfo().objective_function_value) + constant
-    return float(max(0, math.ceil(value - 1e-6)))
+    found = FirstLevelLp(float(max(0, math.ceil(value - 1e-6))))
+    largest: dict[int, float] = {}
+    values = np.asarray(h.getSolution().col_value)
+    for k in np.flatnonzero(values > 1e-6):
+        c, x = cols.case[k], float(values[k])
+        found.started[c] = found.started.get(c, 0.0) + x
+        if x > largest.get(c, 0.0):
+            largest[c] = x
+            found.column[c] = (cols.person[k], cols.start[k])
+    return found
+
+
+def first_level_lp_bound(part: CaseloadInstance, seconds: float = 5.0) -> float | None:
+    """A lower bound on the first level from its LP relaxation (`first_level_lp`); None if the LP
+    is not solved to optimality in time."""
+    return first_level_lp(part, seconds).bound

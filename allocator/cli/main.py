@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from allocator.cli import agenda, agreement, caseload, report, rota, staffing
+from allocator.cli import agenda, agreement, caseload, report, rota, simulate, staffing
 from allocator.cli.bench import bench_app
 from allocator.cli.common import ScenarioOpt
 from allocator.io import read_scenario_with_notes, write_scenario
@@ -89,9 +89,19 @@ def generate(
     requests: Annotated[
         bool, typer.Option("--requests", help="A year of requests too (requests.csv).")
     ] = False,
+    demand: Annotated[
+        float | None,
+        typer.Option(
+            help="Agreements a year as a multiple of the teams' capacity (minutes asked, with "
+            "travel, over the specialist teachers' minutes, before leave; 1.6 is a tight county). "
+            "Default: about 0.049 a year per SEN-support pupil as in Kent (about 0.7).",
+            min=0.1,
+            max=5.0,
+        ),
+    ] = None,
 ) -> None:
     """Generate a synthetic county scenario of a given scale."""
-    scenario = generate_county(scale=scale, seed=seed, requests=requests)
+    scenario = generate_county(scale=scale, seed=seed, requests=requests, demand=demand)
     write_scenario(scenario, out_dir)
     print_summary(scenario)
     console.print(f"[green]Wrote {out_dir}[/]")
@@ -151,6 +161,7 @@ def _mount() -> None:
     app.command("agreement")(agreement.agreement)
     app.command("reviews")(agreement.reviews)
     app.add_typer(report.report_app, name="report")
+    app.command("simulate", context_settings={"allow_extra_args": True})(simulate.simulate_command)
     app.add_typer(bench_app, name="bench")
     for plugin in sorted(entry_points(group=COMMAND_PLUGINS), key=lambda e: e.name):
         app.add_typer(plugin.load())

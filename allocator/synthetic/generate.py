@@ -11,7 +11,8 @@ Both are deterministic for a seed (one `random.Random(seed)`, never the global g
 that every meeting slot has enough meeting days in every half-term for the groups that use it.
 
     python -m allocator.synthetic.generate kent [OUT]                       # rewrite scenarios/kent/
-    python -m allocator.synthetic.generate county --scale N --seed S [--requests] [--details] OUT
+    python -m allocator.synthetic.generate county --scale N --seed S [--requests] [--details]
+                                                  [--demand X] OUT
 
 The calibration is in `constants`, places and names in `places`, random helpers in `draws`, and the
 builder's parts in `schools`, `people`, `meetings` and `cases`, over the shared state in `state`.
@@ -58,6 +59,9 @@ from allocator.synthetic.places import (
 from allocator.synthetic.requests import _RequestsPart
 from allocator.synthetic.schools import _SchoolsPart
 
+DEMAND_RANGE = (0.1, 5.0)
+"""The demand a generated county may ask for: agreements' minutes over the teams' minutes."""
+
 
 def kent_scenario(seed: int = 2025) -> Scenario:
     """The embedded Kent scenario: real districts, towns, special schools and terms, the rest
@@ -86,19 +90,25 @@ def generate_county(
     name: str | None = None,
     requests: bool = False,
     details: bool = False,
+    demand: float | None = None,
 ) -> Scenario:
     """A plausible synthetic county of max(1, round(12 * scale)) districts (scale 1: Kent-sized);
     with `requests`, a year of requests too, and with `details` written agreements and reviews (both
-    drawn last, so the rest of the county is the same)."""
+    drawn last, so the rest of the county is the same). With `demand` (DEMAND_RANGE), the agreements
+    of a year ask for that multiple of the teams' minutes (1.6: a tight county); by default, about
+    0.049 a year per SEN-support pupil, as in Kent."""
     if not (scale > 0 and math.isfinite(scale)):
         raise ValueError(f"scale must be a positive number, got {scale}")
+    low, high = DEMAND_RANGE
+    if demand is not None and not low <= demand <= high:
+        raise ValueError(f"demand must be from {low:g} to {high:g}, got {demand}")
     rng = random.Random(seed)
     places = _synthetic_places(rng, max(1, round(12 * scale)))
     namer = _Namer(rng)
     specials = _synthetic_specials(rng, namer, places)
     title = name or f"Synthetic county (scale {scale:g}, seed {seed})"
     return _CountyBuilder(rng, title, "C", places, specials, namer).build(
-        requests=requests, details=details
+        requests=requests, details=details, demand=demand
     )
 
 
@@ -158,7 +168,9 @@ class _CountyBuilder(
 ):
     """Builds a county from its places and special schools with one random generator."""
 
-    def build(self, *, requests: bool = False, details: bool = False) -> Scenario:
+    def build(
+        self, *, requests: bool = False, details: bool = False, demand: float | None = None
+    ) -> Scenario:
         """Every part in a fixed order (so a seed always gives the same county), requests, then
         written agreements and reviews last, then the checks."""
         self._schools()
@@ -168,7 +180,7 @@ class _CountyBuilder(
         groups = self._lift_groups()
         slots = self._meeting_slots(groups)
         unavailability = self._unavailability(slots)
-        agreements = self._agreements(slots)
+        agreements = self._agreements(slots, demand)
         asked = self._requests(agreements, slots) if requests else ([], agreements)
         year_end = max(t.last_day for t in self.terms)
         written = self._details(asked[1], year_end) if details else ([], [])
@@ -230,12 +242,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     county.add_argument("--name")
     county.add_argument("--requests", action="store_true", help="a year of requests too")
     county.add_argument("--details", action="store_true", help="written agreements and reviews too")
+    county.add_argument(
+        "--demand", type=float, help="agreements' minutes a year over the teams' (e.g. 1.6)"
+    )
     args = parser.parse_args(argv)
     if args.command == "kent":
         scenario = kent_scenario(args.seed)
     else:
         scenario = generate_county(
-            args.scale, args.seed, name=args.name, requests=args.requests, details=args.details
+            args.scale,
+            args.seed,
+            name=args.name,
+            requests=args.requests,
+            details=args.details,
+            demand=args.demand,
         )
     write_scenario(scenario, args.out)
     print(

@@ -8,8 +8,13 @@ side in the same tasks, on a local process pool (or Ray with `--executor ray[:AD
 
     .venv/bin/python -m benchmarks.bench_scale --sizes kent,county:3,nation:150 --time-limit 10 --out OUT
 
-writes OUT/scale-tasks.csv (one row per task and engine) and prints the growth table;
-`--compare A.csv B.csv` tells whether two runs (say, local and Ray) gave the same outcomes. Peak memory
+writes OUT/scale-tasks.csv (one row per task and engine) and OUT/scale-summary.json, and prints the
+growth table and the caseload's quality; `--compare A.csv B.csv` tells whether two runs (say, local
+and Ray) gave the same outcomes, `--side-by-side DIR...` sets runs' time and caseload quality side
+by side. `--time-limit` is per task, but the caseload's time is a budget, `--caseload-mean` seconds
+per authority shared by size and difficulty (`allocator.scale.national.CaseloadTimes`);
+`--flat-caseload` gives every authority the time limit instead (the baseline), `--no-baselines`
+runs our engines alone. Peak memory
 is this process's peak resident set plus, for each worker process, its own peak (an upper bound on
 the simultaneous total); run each size in a fresh process (as `python -m benchmarks` does) for a
 peak that belongs to that size alone.
@@ -20,9 +25,12 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import json
+import math
 import os
 import resource
 import socket
+import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -37,6 +45,7 @@ from allocator.scale.national import (
     ENGINES,
     JOBS,
     AuthorityResult,
+    CaseloadTimes,
     NationTask,
     generate_nation,
     run_nation,
@@ -194,6 +203,9 @@ class SizeRun:
     parent_mib: float
     workers_mib: float
     load: float
+    caseload: str = "flat"
+    """How the caseload's time was given: `flat` (the time limit each) or `sized MEAN/FLOOR/CAP`."""
+    load_start: float | None = None
 
     @property
     def peak_mib(self) -> float:
@@ -209,8 +221,13 @@ def run_size(
     seed: int = 0,
     baselines: bool = True,
     progress: Progress | None = None,
+    caseload_times: CaseloadTimes | None = None,
 ) -> SizeRun:
-    """Generate a size on the executor and run each job on it in turn, timing every phase."""
+    """Generate a size on the executor and run each job on it in turn, timing every phase.
+
+    The caseload gets `time_limit` per authority, or with `caseload_times` a budget shared by size
+    and difficulty (`allocator.scale.national.caseload_seconds`)."""
+    load_start = _load()
     phases: dict[str, float] = {}
     start = time.perf_counter()
     executor.start()
@@ -228,7 +245,15 @@ def run_size(
                 progress(done, total, f"{size}: {task.label}")
 
         start = time.perf_counter()
-        rows = run_nation(scenarios, (job,), executor, params, baselines=baselines, progress=tick)
+        rows = run_nation(
+            scenarios,
+            (job,),
+            executor,
+            params,
+            baselines=baselines,
+            progress=tick,
+            caseload_times=caseload_times,
+        )
         wall = time.perf_counter() - start
         phases[job] = wall
         tasks += rows
@@ -249,7 +274,15 @@ def run_size(
         parent_mib=round(parent, 1),
         workers_mib=round(workers, 1),
         load=_load(),
+        caseload=_caseload_mode(caseload_times),
+        load_start=load_start,
     )
+
+
+def _caseload_mode(times: CaseloadTimes | None) -> str:
+    if times is None:
+        return "flat"
+    return f"sized {times.mean:g}/{times.floor:g}/{times.cap:g}"
 
 
 def write_tasks(runs: Sequence[SizeRun], path: Path) -> None:
@@ -331,6 +364,168 @@ def growth_markdown(runs: Sequence[SizeRun]) -> str:
     return "\n".join(lines)
 
 
+@dataclasses.dataclass(frozen=True)
+class CaseloadRow:
+    """Our caseload on one authority, as quality needs it."""
+
+    authority: str
+    objective: float | None
+    """Priority weight not started."""
+    bound: float | None
+    waiting: float | None
+    seconds: float
+    time_limit: float | None
+    checked: bool | None
+
+
+def caseload_rows(rows: Sequence[AuthorityResult]) -> list[CaseloadRow]:
+    """Our engine's caseload rows."""
+    return [
+        CaseloadRow(
+            r.authority, r.objective, r.best_bound, r.waiting, r.seconds, r.time_limit, r.checked
+        )
+        for r in rows
+        if r.job == "caseload" and r.engine == ENGINES["caseload"][0]
+    ]
+
+
+def read_caseload_rows(path: Path, size: str) -> list[CaseloadRow]:
+    """Our engine's caseload rows of a size from a scale-tasks CSV."""
+
+    def number(text: str) -> float | None:
+        return float(text) if text not in ("", "None") else None
+
+    with path.open(newline="") as handle:
+        return [
+            CaseloadRow(
+                r["authority"],
+                number(r["objective"]),
+                number(r["best_bound"]),
+                number(r.get("waiting", "")),
+                float(r["seconds"]),
+                number(r.get("time_limit", "")),
+                {"True": True, "False": False}.get(r["checked"]),
+            )
+            for r in csv.DictReader(handle)
+            if r["size"] == size and r["job"] == "caseload" and r["engine"] == "allocator"
+        ]
+
+
+def best_bounds(*runs: Sequence[CaseloadRow]) -> dict[str, float]:
+    """Each authority's best bound on weight not started over several runs (each a valid bound)."""
+    found: dict[str, float] = {}
+    for rows in runs:
+        for r in rows:
+            if r.bound is not None:
+                found[r.authority] = max(found.get(r.authority, r.bound), r.bound)
+    return found
+
+
+def _percentile(ordered: Sequence[float], share: float) -> float | None:
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)] if ordered else None
+
+
+def quality(rows: Sequence[CaseloadRow], bounds: dict[str, float] | None = None) -> dict[str, Any]:
+    """Weight not started against its bound (each row's own, or `bounds`), in all and authority by
+    authority: the gaps' distribution, over the authorities with a bound."""
+    gaps: list[float] = []
+    bound_sum = 0.0
+    for r in rows:
+        bound = r.bound if bounds is None else bounds.get(r.authority)
+        if r.objective is not None and bound is not None:
+            gaps.append(max(0.0, r.objective - bound))
+            bound_sum += bound
+    gaps.sort()
+    return {
+        "authorities": len(rows),
+        "task_s": round(sum(r.seconds for r in rows), 1),
+        "time_limit_s": round(sum(r.time_limit or 0.0 for r in rows), 1),
+        "not_started": sum(r.objective or 0.0 for r in rows),
+        "bound": bound_sum,
+        "gap": sum(gaps),
+        "no_bound": len(rows) - len(gaps),
+        "at_bound": sum(1 for g in gaps if g == 0),
+        "gap_median": statistics.median(gaps) if gaps else None,
+        "gap_p90": _percentile(gaps, 0.9),
+        "gap_max": gaps[-1] if gaps else None,
+        "waiting": sum(r.waiting or 0.0 for r in rows),
+        "checked": all(r.checked for r in rows),
+    }
+
+
+def summary_json(run: SizeRun) -> dict[str, Any]:
+    """A size's run in brief: phases, memory, load and the caseload's quality."""
+    brief = {k: v for k, v in dataclasses.asdict(run).items() if k not in {"summary", "tasks"}}
+    brief["total_s"] = round(sum(run.phases.values()), 1)
+    brief["peak_mib"] = run.peak_mib
+    brief["caseload_quality"] = quality(caseload_rows(run.tasks))
+    return brief
+
+
+def side_by_side(dirs: Sequence[Path]) -> str:
+    """Runs written with `--out` (each a scale-summary.json and scale-tasks.csv), size by size:
+    time, memory and the caseload's quality, the gap also against each authority's best bound
+    over all the runs."""
+    runs = []
+    for folder in dirs:
+        for brief in json.loads((folder / "scale-summary.json").read_text()):
+            rows = read_caseload_rows(folder / "scale-tasks.csv", brief["size"])
+            runs.append((folder.name, brief, rows))
+    head = [
+        "run",
+        "size",
+        "caseload time",
+        "total s",
+        "caseload s",
+        "caseload task s",
+        "peak MiB",
+        "load",
+        "not started",
+        "own bound",
+        "gap",
+        "best bound",
+        "gap to best",
+        "at best",
+        "median",
+        "p90",
+        "max",
+        "no bound",
+        "waiting",
+        "checked",
+    ]
+    lines = ["| " + " | ".join(head) + " |", "|---|---|---|" + "---:|" * (len(head) - 4) + "---|"]
+    for size in dict.fromkeys(brief["size"] for _, brief, _ in runs):
+        same = [(name, brief, rows) for name, brief, rows in runs if brief["size"] == size]
+        bounds = best_bounds(*(rows for _, _, rows in same))
+        for name, brief, rows in same:
+            own, best = quality(rows), quality(rows, bounds)
+            load = f"{_fmt(brief.get('load_start'))}-{_fmt(brief['load'])}"
+            cells = [
+                name,
+                size,
+                brief.get("caseload", "flat"),
+                _fmt(brief["total_s"], 1),
+                _fmt(brief["phases"].get("caseload"), 1),
+                _fmt(own["task_s"], 1),
+                _fmt(brief["peak_mib"], 0),
+                load,
+                _fmt(own["not_started"], 0),
+                _fmt(own["bound"], 0),
+                _fmt(own["gap"], 0),
+                _fmt(best["bound"], 0),
+                _fmt(best["gap"], 0),
+                f"{best['at_bound']}/{best['authorities'] - best['no_bound']}",
+                _fmt(best["gap_median"], 1),
+                _fmt(best["gap_p90"], 1),
+                _fmt(best["gap_max"], 0),
+                str(best["no_bound"]),
+                _fmt(own["waiting"], 0),
+                "yes" if own["checked"] else "NO",
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Command line: run the sizes in this process and print the growth table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -342,7 +537,31 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument(
+        "--no-baselines", action="store_true", help="our engines alone (the product's time)"
+    )
+    parser.add_argument(
+        "--flat-caseload",
+        action="store_true",
+        help="the baseline: every authority's caseload gets --time-limit, whatever its size",
+    )
+    sized = CaseloadTimes()
+    parser.add_argument(
+        "--caseload-mean",
+        type=float,
+        default=sized.mean,
+        help="caseload budget: seconds per authority on average, shared by size and difficulty",
+    )
+    parser.add_argument("--caseload-floor", type=float, default=sized.floor)
+    parser.add_argument("--caseload-cap", type=float, default=sized.cap)
+    parser.add_argument(
         "--compare", nargs=2, type=Path, metavar="CSV", help="compare two scale-tasks files"
+    )
+    parser.add_argument(
+        "--side-by-side",
+        nargs="+",
+        type=Path,
+        metavar="DIR",
+        help="time, memory and caseload quality of runs written with --out, side by side",
     )
     args = parser.parse_args(argv)
     if args.compare:
@@ -350,15 +569,36 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"{common} task rows in common, {len(found)} differences")
         print("\n".join(found[:50]))
         return
+    if args.side_by_side:
+        print(side_by_side(args.side_by_side))
+        return
+    times = None
+    if not args.flat_caseload:
+        times = CaseloadTimes(args.caseload_mean, args.caseload_floor, args.caseload_cap)
     runs = []
     with make_executor(args.executor, args.workers, ("allocator.scale.national",)) as executor:
         for size in args.sizes.split(","):
-            runs.append(run_size(size, executor, args.jobs.split(","), args.time_limit, args.seed))
+            runs.append(
+                run_size(
+                    size,
+                    executor,
+                    args.jobs.split(","),
+                    args.time_limit,
+                    args.seed,
+                    baselines=not args.no_baselines,
+                    caseload_times=times,
+                )
+            )
             print(f"{size}: {runs[-1].phases}", file=sys.stderr)
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         write_tasks(runs, args.out / "scale-tasks.csv")
+        briefs = [summary_json(run) for run in runs]
+        (args.out / "scale-summary.json").write_text(json.dumps(briefs, indent=1) + "\n")
     print(growth_markdown(runs))
+    if args.out is not None and any(caseload_rows(run.tasks) for run in runs):
+        print()
+        print(side_by_side([args.out]))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@
 - rota: one task per component of an authority's LIFT groups (groups sharing a slot, or an
   attendee whose meetings could overlap, are planned together: `allocator.rota.data.components`);
 - caseload: one task per authority (the county pools span its districts; the planner splits the
-  authority into its independent teams inside the task).
+  authority into its independent teams inside the task). Each gets the time limit, or with
+  `CaseloadTimes` its share of a budget by size and difficulty (`caseload_seconds`: agreements,
+  more for tight teams, within a floor and a cap).
 
 With `baselines`, each task also runs the naive alternatives on the same data in the same worker:
 the round-robin rota, first-come-first-served and HiGHS caseloads, and the PyPI `apportionment`
@@ -34,6 +36,7 @@ from typing import Any
 
 from allocator.caseload.engines.greedy import plan_caseload_greedy
 from allocator.caseload.engines.highs import plan_caseload_highs
+from allocator.caseload.outcome import CaseloadOutcome
 from allocator.caseload.plan import plan_caseload
 from allocator.model import Scenario, StaffingSettings
 from allocator.model.staffing_result import StaffingAllocation
@@ -144,6 +147,108 @@ def generate_nation(
 
 
 # ---------------------------------------------------------------------------------------------
+# Caseload time: by size and difficulty, within a budget
+# ---------------------------------------------------------------------------------------------
+
+SCHOOL_WEEKS = 39
+"""A team's capacity is its people's weekly casework minutes over this many school weeks."""
+TIGHT_FROM = 0.6
+"""Demand over capacity beyond which a team is tight: its cases count for more time."""
+TIGHT_EXTRA = 3.0
+"""Extra weight a case gets per unit of demand over capacity beyond TIGHT_FROM (0.9: 1.9)."""
+
+
+@dataclass(frozen=True)
+class CaseloadTimes:
+    """The caseload's seconds shared between authorities by size and difficulty, within a budget."""
+
+    mean: float = 5.0
+    """The budget: this many seconds per authority on average."""
+    floor: float = 3.0
+    """The least an authority gets."""
+    cap: float = 30.0
+    """The most an authority gets."""
+
+    def __post_init__(self) -> None:
+        if not 0 < self.floor <= self.mean <= self.cap:
+            raise ValueError(
+                f"caseload times floor {self.floor}, mean {self.mean}, cap {self.cap}: "
+                "expected 0 < floor <= mean <= cap"
+            )
+
+
+@dataclass(frozen=True)
+class TeamLoad:
+    """A team's agreements and minutes: agreed (minutes a week times weeks) and available."""
+
+    agreements: int
+    demand: int
+    capacity: int
+
+
+def team_loads(scenario: Scenario) -> dict[str, TeamLoad]:
+    """Each team's agreements, agreed minutes and casework minutes over SCHOOL_WEEKS weeks."""
+    count: dict[str, int] = {}
+    demand: dict[str, int] = {}
+    capacity: dict[str, int] = {}
+    for agreement in scenario.agreements:
+        team = scenario.team_of(agreement)
+        count[team] = count.get(team, 0) + 1
+        demand[team] = demand.get(team, 0) + agreement.minutes_per_week * agreement.weeks
+    for person in scenario.people:
+        capacity[person.team] = capacity.get(person.team, 0) + person.minutes_per_week
+    return {
+        team: TeamLoad(count[team], demand[team], SCHOOL_WEEKS * capacity.get(team, 0))
+        for team in count
+    }
+
+
+def difficulty(loads: Sequence[TeamLoad]) -> float:
+    """How much time a case of these teams needs against a loose team's: 1, more when they are
+    tight (agreed minutes over casework minutes beyond TIGHT_FROM), linearly."""
+    demand = sum(load.demand for load in loads)
+    capacity = sum(load.capacity for load in loads)
+    tightness = demand / capacity if capacity else 1.0
+    return 1.0 + TIGHT_EXTRA * max(0.0, tightness - TIGHT_FROM)
+
+
+def caseload_weight(scenario: Scenario) -> float:
+    """An authority's claim on the caseload's time: its agreements, each team's weighted by the
+    team's difficulty."""
+    return sum(load.agreements * difficulty([load]) for load in team_loads(scenario).values())
+
+
+def share_budget(weights: Sequence[float], budget: float, floor: float, cap: float) -> list[float]:
+    """Seconds in proportion to `weights`, each within [floor, cap], adding up to `budget` where
+    the floor and cap allow (all at the floor when the budget is below it, all at the cap above it).
+    Monotone: a larger weight never gets less."""
+    if not weights:
+        return []
+    if budget <= floor * len(weights):
+        return [floor] * len(weights)
+    if budget >= cap * len(weights) or max(weights) <= 0:
+        return [min(cap, budget / len(weights))] * len(weights)
+
+    def given(rate: float) -> list[float]:
+        return [min(cap, max(floor, rate * w)) for w in weights]
+
+    low, high = 0.0, cap / min(w for w in weights if w > 0)
+    for _ in range(100):  # the total grows with the rate: bisect for the budget
+        rate = (low + high) / 2
+        if sum(given(rate)) > budget:
+            high = rate
+        else:
+            low = rate
+    return given(low)
+
+
+def caseload_seconds(scenarios: Sequence[Scenario], times: CaseloadTimes) -> list[float]:
+    """Each authority's caseload seconds: `times.mean` each on average, shared by weight."""
+    weights = [caseload_weight(s) for s in scenarios]
+    return share_budget(weights, times.mean * len(scenarios), times.floor, times.cap)
+
+
+# ---------------------------------------------------------------------------------------------
 # Results
 # ---------------------------------------------------------------------------------------------
 
@@ -177,6 +282,10 @@ class AuthorityResult:
     worker_peak_mib: float
     """Peak resident memory of that process so far."""
     note: str = ""
+    time_limit: float | None = None
+    """Seconds the task's solves were given (None for staffing, which has no solver)."""
+    waiting: float | None = None
+    """Caseload: the plan's weighted waiting (the second level); None for the other jobs."""
 
     def outcome(self) -> tuple[Any, ...]:
         """The fields that do not depend on where or how fast the task ran."""
@@ -257,15 +366,28 @@ def nation_tasks(
     params: SolveParams | None = None,
     *,
     baselines: bool = True,
+    caseload_times: CaseloadTimes | None = None,
 ) -> list[NationTask]:
-    """Every authority's tasks for `jobs`, longest first (so the pool is never left waiting on one)."""
+    """Every authority's tasks for `jobs`, longest first (so the pool is never left waiting on one).
+
+    Each task's solves get `params.time_limit`, except with `caseload_times` each authority's
+    caseload, which gets its share of that budget (`caseload_seconds`)."""
     unknown = [j for j in jobs if j not in JOBS]
     if unknown:
         raise ValueError(f"unknown job {unknown[0]!r}: expected one of {', '.join(JOBS)}")
     params = params or SolveParams(workers=1)
+    seconds = [params.time_limit] * len(scenarios)
+    if caseload_times is not None and "caseload" in jobs:
+        seconds = caseload_seconds(scenarios, caseload_times)
     tasks: list[NationTask] = []
-    for scenario in scenarios:
+    for scenario, limit in zip(scenarios, seconds, strict=True):
         for job in jobs:
+            if job == "caseload":
+                timed = params.model_copy(update={"time_limit": limit})
+                tasks.append(
+                    NationTask(job, scenario, scenario.district_names, (), timed, baselines)
+                )
+                continue
             if job != "rota":
                 tasks.append(
                     NationTask(job, scenario, scenario.district_names, (), params, baselines)
@@ -275,7 +397,12 @@ def nation_tasks(
                 cut, districts = _rota_cut(scenario, groups)
                 tasks.append(NationTask(job, cut, districts, groups, params, baselines))
     cost = {"caseload": 3.0 if baselines else 1.0, "rota": 1.0, "staffing": 0.0}
-    return sorted(tasks, key=lambda t: -cost[t.job] * max(1, t.items))
+
+    def longest(task: NationTask) -> float:  # a sized caseload scales with its share of the time
+        scale = task.params.time_limit / params.time_limit if task.job == "caseload" else 1.0
+        return -cost[task.job] * max(1, task.items) * scale
+
+    return sorted(tasks, key=longest)
 
 
 def _peak_mib() -> float:
@@ -298,6 +425,7 @@ def _row(task: NationTask, engine: str, seconds: float, **values: Any) -> Author
         seconds=round(seconds, 4),
         worker=f"{socket.gethostname()}:{os.getpid()}",
         worker_peak_mib=round(_peak_mib(), 1),
+        time_limit=None if task.job == "staffing" else task.params.time_limit,
         **{
             "status": "error",
             "objective": None,
@@ -447,9 +575,24 @@ def _rota(task: NationTask) -> list[AuthorityResult]:
 # Caseload ------------------------------------------------------------------------------------
 
 
+def first_level_bound(outcome: CaseloadOutcome) -> tuple[float, int]:
+    """The sum over parts of the best bound on the priority weight not started (`level_bound(0)`),
+    a part that proved none taking 0 (a weight is never negative); and how many parts did so."""
+    total, unbounded = 0.0, 0
+    for part in outcome.parts:
+        if not part.results:
+            total += part.objectives.levels[0] if part.objectives is not None else 0
+            continue
+        found = [part.levels[0].best_bound if part.levels else None, part.lp_bound]
+        known = [b for b in found if b is not None]
+        unbounded += not known
+        total += max(known, default=0.0)
+    return total, unbounded
+
+
 def _caseload_values(outcome: Any, bound: bool) -> dict[str, Any]:
     objectives = outcome.objectives
-    best = outcome.level_bound(0) if bound else None
+    best, unbounded = first_level_bound(outcome) if bound else (None, 0)
     status = "optimal" if bound and outcome.proven_optimal else "feasible"
     return {
         "status": status,
@@ -457,8 +600,10 @@ def _caseload_values(outcome: Any, bound: bool) -> dict[str, Any]:
         "best_bound": best,
         "gap": relative_gap(float(objectives.not_started), best),
         "checked": outcome.check.ok,
+        "waiting": float(objectives.waiting),
         "note": f"waiting {objectives.waiting}, travel {objectives.travel}, "
-        f"balance {objectives.balance}",
+        f"balance {objectives.balance}"
+        + (f"; {unbounded} part(s) proved no bound: 0 taken" if unbounded else ""),
     }
 
 
@@ -511,11 +656,16 @@ def run_nation(
     *,
     baselines: bool = True,
     progress: NationProgress | None = None,
+    caseload_times: CaseloadTimes | None = None,
 ) -> list[AuthorityResult]:
     """Every job on every authority, decomposed into independent tasks run on `executor`
     (default: serially here). `params` holds for each task (default: one CP-SAT worker, since the
-    executor runs tasks side by side). Rows come back in authority, job, part and engine order."""
-    tasks = nation_tasks(scenarios, jobs, params, baselines=baselines)
+    executor runs tasks side by side), but with `caseload_times` each authority's caseload gets
+    its share of that budget instead of `params.time_limit`. Rows come back in authority, job,
+    part and engine order."""
+    tasks = nation_tasks(
+        scenarios, jobs, params, baselines=baselines, caseload_times=caseload_times
+    )
     runner = executor or SerialExecutor()
     rows: list[AuthorityResult] = []
     for done, (index, found) in enumerate(runner.map_unordered(run_task, tasks), start=1):

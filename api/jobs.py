@@ -356,7 +356,9 @@ class JobManager:
                 now = time.monotonic()
                 if now - last_write >= PROGRESS_EVERY:
                     last_write = now
-                    self._progress(job_id, payload, (now - started) / time_limit)
+                    done = payload.fraction
+                    used = (now - started) / time_limit
+                    self._progress(job_id, payload, used if done is None else done)
             elif process.poll() is not None and not pipe.poll(0):
                 return ("cancelled", None) if running.cancel.is_set() else ("died", None)
 

@@ -34,12 +34,14 @@ from api.routes import (
     reviews,
     rota,
     scenarios,
+    simulation,
     staffing,
     system,
     users,
 )
 from api.services.caseload import CaseloadJobs
 from api.services.rota import RotaJobs
+from api.services.simulation import SimulationJobs
 from api.settings import Settings
 from api.store import ScenarioCache, save_scenario
 
@@ -57,6 +59,7 @@ ROUTERS = (
     rota.router,
     caseload.router,
     staffing.router,
+    simulation.router,
     jobs.router,
     audit.router,
     pages.router,
@@ -88,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "rota": RotaJobs(cache, settings.solver_workers),
             "caseload_plan": CaseloadJobs(cache, settings.solver_workers, rebalance=False),
             "caseload_rebalance": CaseloadJobs(cache, settings.solver_workers, rebalance=True),
+            "simulation": SimulationJobs(cache, settings.solver_workers),
         },
         workers=settings.max_concurrent_jobs,
         limits=JobLimits(

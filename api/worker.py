@@ -9,10 +9,15 @@ service writes the output. Nothing here is logged.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import pickle
 import resource
+import signal
 import sys
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from multiprocessing.connection import Connection
@@ -25,8 +30,12 @@ from allocator.caseload.rebalance import rebalance
 from allocator.model import Agreement, Scenario
 from allocator.model.caseload_result import CaseloadCheck, CaseloadKpis, CaseloadPlan, Change
 from allocator.model.rota_result import Rota
+from allocator.model.simulation import SimSummaryRow, SimulationSettings
 from allocator.rota.data import component_label, components
 from allocator.rota.plan import plan_rota
+from allocator.scale.executors import Executor, make_executor
+from allocator.simulate.run import PRELOAD, simulate
+from allocator.simulate.summary import printed_summary
 from allocator.solve import ConstraintScore, ProgressEvent, SolveParams
 
 
@@ -40,6 +49,8 @@ class Progress:
     best_bound: float | None
     placed: int | None = None
     to_place: int | None = None
+    fraction: float | None = None
+    """How much of the job is done (0 to 1), when the task knows; else time against the limit."""
 
 
 Report = Callable[[Progress], None]
@@ -264,6 +275,95 @@ class RebalanceTask:
             progress=lambda event: report(_caseload_progress(event)),
         )
         return _output(rebalanced.outcome, rebalanced)
+
+
+@dataclass(frozen=True)
+class SimulationOutput:
+    """What a simulation job keeps: the summary rows and the printed summary (not the waits)."""
+
+    summary: tuple[SimSummaryRow, ...]
+    printed: str
+    seconds: float
+
+
+POOL_FROM_SCHOOLS = 20
+"""Smaller counties simulate in this process: a year of theirs takes less than starting a worker."""
+HEARTBEAT = 1.0
+"""Seconds between a simulation's progress messages (its tasks take minutes each)."""
+
+
+def _end_with_children(_signum: int, _frame: object) -> None:
+    """On SIGTERM (cancel, service stop): end the local pool's workers too, then this process."""
+    for child in multiprocessing.active_children():
+        child.kill()
+    os._exit(1)
+
+
+@dataclass(frozen=True)
+class SimulationTask:
+    """Simulate the year under each staffing variant (None: the scenario's own), policy and seed."""
+
+    scenario: Scenario
+    variants: Mapping[str, Mapping[str, int] | None]
+    settings: SimulationSettings
+    workers: int = 1
+
+    def _executor(self) -> Executor | None:
+        """A local pool for a county big enough to gain from one, else None (this process)."""
+        tasks = len(self.variants) * len(self.settings.policies) * self.settings.seeds
+        workers = min(self.workers, tasks)
+        if workers < 2 or len(self.scenario.schools) < POOL_FROM_SCHOOLS:
+            return None
+        return make_executor("local", workers, PRELOAD)
+
+    def run(self, report: Report) -> SimulationOutput:
+        """The summary, with progress every second: runs done of all, and time so far."""
+        signal.signal(signal.SIGTERM, _end_with_children)
+        lock = threading.Lock()
+        began = time.monotonic()
+        counts = [0, 0]
+        stop = threading.Event()
+
+        def tell() -> None:
+            done, total = counts
+            so_far = time.monotonic() - began
+            runs = "run" if total == 1 else "runs"
+            with lock:
+                report(
+                    Progress(
+                        stage=f"{done} of {total} {runs} of the year done; {so_far:.0f} s so far",
+                        objective=None,
+                        best_bound=None,
+                        placed=done,
+                        to_place=total,
+                        fraction=done / total if total else 0.0,
+                    )
+                )
+
+        def count(done: int, total: int) -> None:
+            counts[:] = [done, total]
+            tell()
+
+        def beat() -> None:
+            while not stop.wait(HEARTBEAT):
+                if counts[1]:
+                    tell()
+
+        heart = threading.Thread(target=beat, daemon=True)
+        heart.start()
+        executor = self._executor()
+        try:
+            result = simulate(
+                self.scenario, self.variants, self.settings, executor=executor, progress=count
+            )
+        finally:
+            stop.set()
+            heart.join()
+            if executor is not None:
+                executor.close()
+        return SimulationOutput(
+            summary=result.summary, printed=printed_summary(result), seconds=result.seconds
+        )
 
 
 NEAR_CAP = 0.8

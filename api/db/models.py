@@ -307,6 +307,27 @@ class StaffingRow(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
+class SimulationRow(Base):
+    """A simulated year (`allocator.simulate`): its settings and summary rows, not per-request waits."""
+
+    __tablename__ = "simulations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(
+        ForeignKey("scenarios.id", ondelete="CASCADE"), index=True
+    )
+    job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """Policies, seeds, arrivals, time limits and the variants (name, saved staffing id)."""
+    summary: Mapped[list[Any]] = mapped_column(JSON)
+    """The `SimSummaryRow`s as JSON."""
+    printed: Mapped[str] = mapped_column(Text, default="")
+    """The printed summary in plain words."""
+    seconds: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
 class JobRow(Base):
     """A solve job: what it runs, how far it has got, and where its result went."""
 

@@ -9,14 +9,17 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from api import audit
-from api.db.models import JobRow, RotaRow, ScenarioRow, User, utcnow
+from api.db.models import JobRow, RotaRow, ScenarioRow, SimulationRow, User, utcnow
 from api.deps import CurrentUser, JobsDep, Planner, SessionDep, scope_of
 from api.errors import responses
 from api.schemas.caseload import CaseloadResultOut
 from api.schemas.jobs import JobOut
 from api.schemas.rota import MeetingOut, RotaAnalysisOut
+from api.schemas.simulation import SimulationOut
+from api.security import Role
 from api.services.caseload import caseload_result_out
 from api.services.rota import rule_descriptions, rule_explanations
+from api.services.simulation import simulation_out
 from api.views import meeting_out, rota_analysis_out
 
 JobId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -25,12 +28,13 @@ router = APIRouter(prefix="/api/jobs", tags=["jobs"], responses=responses(401, 4
 
 
 class JobResultOut(BaseModel):
-    """A finished job's result: a rota (its score and meetings) or a caseload plan."""
+    """A finished job's result: a rota (its score and meetings), a caseload plan or a simulation."""
 
     job: JobOut
     rota: RotaAnalysisOut | None = None
     meetings: list[MeetingOut] = []
     caseload: CaseloadResultOut | None = None
+    simulation: SimulationOut | None = None
 
 
 def _visible(session: SessionDep, user: User, job_id: str) -> JobRow:
@@ -86,7 +90,7 @@ def get_job(job_id: JobId, session: SessionDep, user: CurrentUser) -> JobOut:
     return job_out(session, user, _visible(session, user, job_id))
 
 
-@router.get("/{job_id}/result", response_model=JobResultOut, responses=responses(404, 409))
+@router.get("/{job_id}/result", response_model=JobResultOut, responses=responses(403, 404, 409))
 def job_result(job_id: JobId, session: SessionDep, user: CurrentUser) -> JobResultOut:
     """What a succeeded job produced (409 while it runs, or when it failed or was cancelled)."""
     job = _visible(session, user, job_id)
@@ -98,7 +102,14 @@ def job_result(job_id: JobId, session: SessionDep, user: CurrentUser) -> JobResu
         raise HTTPException(404, f"job {job_id} not found")
     scope = scope_of(user, scenario)
     out = JobResultOut(job=job_out(session, user, job))
-    if job.kind == "rota":
+    if job.kind == "simulation":
+        if user.role != Role.COUNTY_OFFICER.value:
+            raise HTTPException(403, f"needs the role {Role.COUNTY_OFFICER.value}")
+        simulation = session.get(SimulationRow, job.result_id)
+        if simulation is None:
+            raise HTTPException(404, "the job's simulation no longer exists")
+        out.simulation = simulation_out(simulation)
+    elif job.kind == "rota":
         rota = session.get(RotaRow, job.result_id)
         if rota is None:
             raise HTTPException(404, "the job's rota no longer exists")

@@ -15,7 +15,8 @@ class JobOut(Out):
     status: str
     """queued, running, succeeded, failed or cancelled."""
     progress: float
-    """0 to 1 (time used against the time limit while running; 1 when it succeeded)."""
+    """0 to 1 (while running: time used against the time limit, or a simulation's share of runs
+    done; 1 when it succeeded)."""
     stage: str
     """What the solver is doing, in plain words (e.g. "placed 120 of 155 cases; shortening waits
     (step 2 of 4)" or "18 of 24 meetings placed; improving the rota for Thanet (5 groups)")."""

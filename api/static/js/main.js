@@ -9,6 +9,7 @@ import * as report from "./report.js";
 import * as requests from "./requests.js";
 import * as reviews from "./reviews.js";
 import * as rota from "./rota.js";
+import * as simulation from "./simulation.js";
 import { makeLive, pickScenario, refreshAll, signIn, signOut, upload } from "./session.js";
 import * as staffing from "./staffing.js";
 
@@ -45,7 +46,7 @@ function start() {
   $("#scenario-live").addEventListener("click", makeLive);
   $("#district").addEventListener("change", refreshAll);
   $("#upload-form").addEventListener("submit", upload);
-  for (const part of [rota, requests, caseload, proposals, agreements, reviews, report, staffing]) part.init();
+  for (const part of [rota, requests, caseload, proposals, agreements, reviews, report, staffing, simulation]) part.init();
   for (const button of document.querySelectorAll("[data-download]")) {
     button.addEventListener("click", () => download(withDistrict(scenarioPath(button.dataset.download)), button.dataset.download.split("/").pop()));
   }

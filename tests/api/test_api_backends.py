@@ -39,6 +39,8 @@ from tests.builders.service import (
     zip_folder,
 )
 
+pytestmark = pytest.mark.both_backends
+
 
 def _differences(url: str) -> list[object]:
     engine = make_engine(url)

@@ -3,7 +3,11 @@ it: one far-off date, once stored, would make the whole county's scenario unread
 
 from __future__ import annotations
 
+import pytest
+
 from tests.builders.service import NORTH_SCHOOL, Service
+
+pytestmark = pytest.mark.both_backends
 
 NEW = {
     "case_id": "T-0777",

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 import openpyxl
+import pytest
 
 from tests.api.accept import accept
 from tests.builders.service import NORTH, NORTH_SCHOOL, SOUTH, SOUTH_SCHOOL, Service
@@ -58,6 +59,7 @@ def kinds(record: dict[str, Any]) -> list[str]:
     return [e["kind"] for e in record["events"]]
 
 
+@pytest.mark.both_backends
 def test_the_timeline_follows_a_rebalance_an_update_and_a_close(service: Service) -> None:
     accept(service, service.run("caseload/plan", {"time_limit": 10}))
     job = service.run(
@@ -122,6 +124,7 @@ def test_a_timeline_is_scoped_to_the_district_and_readable_by_viewers(service: S
     assert service.call("officer", "GET", path(service, "/T-9999/timeline")).status_code == 404
 
 
+@pytest.mark.both_backends
 def test_a_file_is_previewed_then_added(service: Service) -> None:
     data = csv_of(
         f"N-1,{NORTH_SCHOOL},C&I,EHCP,yes,yes,21/11/2025,60,10,1",
@@ -151,6 +154,7 @@ def test_a_file_is_previewed_then_added(service: Service) -> None:
     assert again.json()["detail"][0]["loc"] == ["body", "file", 2, "case_id"]
 
 
+@pytest.mark.both_backends
 def test_problems_are_plain_and_nothing_is_added(service: Service) -> None:
     data = csv_of(
         f"P-1,{NORTH_SCHOOL},C&I,EHCP,no,maybe,2025-10-06,60,10,1",

@@ -56,6 +56,7 @@ def agreement(case_id: str, **changes: Any) -> dict[str, Any]:
     return found
 
 
+@pytest.mark.both_backends
 def test_every_case_counted_once_with_names_and_dates(planned: Service) -> None:
     response = caseload(planned)
     assert response.status_code == 200, response.text
@@ -81,6 +82,7 @@ def test_every_case_counted_once_with_names_and_dates(planned: Service) -> None:
     assert max(st1["load"]) == st1["peak_minutes"]
 
 
+@pytest.mark.both_backends
 def test_the_district_filter_applies_to_every_list(planned: Service) -> None:
     whole = caseload(planned).json()
     assert {p["team"] for p in whole["people"]} == {NORTH, SOUTH, "HI"}
@@ -116,6 +118,7 @@ def test_a_coordinator_and_viewers_see_their_districts_only(planned: Service) ->
     assert refused.status_code == 403
 
 
+@pytest.mark.both_backends
 @pytest.mark.parametrize(
     ("query", "status"),
     [

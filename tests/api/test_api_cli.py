@@ -66,6 +66,7 @@ def test_user_add_prints_a_token_once_and_stores_only_its_hash(tmp_path: Path) -
     assert wrong.exit_code != 0
 
 
+@pytest.mark.both_backends
 def test_purge_deletes_finished_cases_past_retention(service: Service) -> None:
     sid = service.scenario_id
     path = f"/api/scenarios/{sid}/agreements"

@@ -8,6 +8,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.builders.service import NORTH, NORTH_SCHOOL, Service, make_service
 
 CASE = {
@@ -136,6 +138,7 @@ def test_case_ids_are_pseudonymous_references(service: Service) -> None:
     assert refused.json()["detail"][0]["loc"] == ["body", "case_id"]
 
 
+@pytest.mark.both_backends
 def test_unknown_ids_are_404_and_clashes_409(service: Service) -> None:
     assert service.call("officer", "GET", "/api/scenarios/999").status_code == 404
     assert service.call("officer", "GET", agreements_path(service) + "/NOPE-1").status_code == 404
@@ -150,6 +153,7 @@ def test_unknown_ids_are_404_and_clashes_409(service: Service) -> None:
     assert unknown_school.json()["detail"][0]["loc"] == ["body", "school_urn"]
 
 
+@pytest.mark.both_backends
 def test_update_and_close_are_audited_with_who_what_and_when(service: Service) -> None:
     path = agreements_path(service)
     service.call("coordinator", "POST", path, json=CASE)

@@ -42,6 +42,7 @@ def kent_zip() -> bytes:
     return zip_folder(KENT, "kent")
 
 
+@pytest.mark.both_backends
 def test_rota_result_analysis_and_urgent_openings(planned: Service) -> None:
     sid = planned.scenario_id
     result = planned.call("officer", "GET", f"/api/jobs/{planned.notes['rota_job']}/result").json()
@@ -61,6 +62,7 @@ def test_rota_result_analysis_and_urgent_openings(planned: Service) -> None:
     assert all(o["meeting"]["district"] == NORTH and o["spare_cases"] > 0 for o in openings)
 
 
+@pytest.mark.both_backends
 def test_the_rota_downloads_as_csv_xlsx_and_calendars(planned: Service) -> None:
     rota = f"/api/scenarios/{planned.scenario_id}/rota"
     ics = planned.call("coordinator", "GET", rota + "/calendar.ics")
@@ -77,6 +79,7 @@ def test_the_rota_downloads_as_csv_xlsx_and_calendars(planned: Service) -> None:
     assert book.status_code == 200 and book.content[:2] == b"PK"
 
 
+@pytest.mark.both_backends
 def test_the_plan_shows_loads_and_the_waiting_list_with_reasons(planned: Service) -> None:
     plan = planned.call("officer", "GET", f"/api/scenarios/{planned.scenario_id}/caseload").json()
     assert {a["case_id"] for a in plan["assignments"]} == {"T-0001", "T-0002"}
@@ -92,6 +95,7 @@ def test_the_plan_shows_loads_and_the_waiting_list_with_reasons(planned: Service
     assert analysis["check_ok"] is True and analysis["started"] == 2 and analysis["waiting"] == 1
 
 
+@pytest.mark.both_backends
 def test_a_rebalance_stores_new_agreements_then_commits_plan_and_changes(service: Service) -> None:
     accept(service, service.run("caseload/plan", {"time_limit": 10}))
     job = service.run(
@@ -147,6 +151,7 @@ def _running(svc: Service, path: str, body: dict[str, Any], sid: int) -> dict[st
     raise AssertionError("the job never reported progress")
 
 
+@pytest.mark.both_backends
 def test_cancel_ends_a_running_job_and_saves_nothing(
     tmp_path: Path, tiny_zip: bytes, kent_zip: bytes, database: Database
 ) -> None:
@@ -169,6 +174,7 @@ def test_cancel_ends_a_running_job_and_saves_nothing(
         assert svc.call("officer", "GET", f"/api/jobs/{job['id']}").json()["status"] == "cancelled"
 
 
+@pytest.mark.both_backends
 def test_a_failed_or_crashed_solve_saves_nothing(
     tmp_path: Path, tiny_zip: bytes, kent_zip: bytes, database: Database
 ) -> None:
@@ -187,6 +193,7 @@ def test_a_failed_or_crashed_solve_saves_nothing(
         assert count(svc, PlanRow) == 0 and count(svc, RotaRow) == 0
 
 
+@pytest.mark.both_backends
 def test_restart_keeps_everything_and_fails_interrupted_jobs(
     tmp_path: Path, tiny_zip: bytes, database: Database
 ) -> None:

@@ -3,6 +3,8 @@ oldest they see; never a scenario someone else uploaded since."""
 
 from __future__ import annotations
 
+import pytest
+
 from api.db.models import ScenarioRow, User
 from api.services.landing import sees
 from tests.builders.service import NORTH, SOUTH, Service
@@ -24,6 +26,7 @@ def test_an_upload_by_someone_else_does_not_move_anyone(service: Service, tiny_z
         assert _landing(service, role) == first
 
 
+@pytest.mark.both_backends
 def test_a_user_lands_where_they_chose_last(service: Service, tiny_zip: bytes) -> None:
     second = service.upload(tiny_zip).json()["id"]
     chosen = service.call("coordinator", "PUT", "/api/me/scenario", json={"scenario_id": second})
@@ -32,6 +35,7 @@ def test_a_user_lands_where_they_chose_last(service: Service, tiny_zip: bytes) -
     assert _landing(service, "south_coordinator") == service.scenario_id
 
 
+@pytest.mark.both_backends
 def test_the_live_scenario_is_where_users_land_until_they_choose(
     service: Service, tiny_zip: bytes
 ) -> None:

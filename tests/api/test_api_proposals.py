@@ -158,6 +158,7 @@ def test_today_defaults_to_the_real_date_clipped_into_the_year(
     assert _job_params(service, given["id"])["today"] == "2025-10-06"
 
 
+@pytest.mark.both_backends
 def test_a_proposal_made_from_a_plan_no_longer_in_use_is_refused(service: Service) -> None:
     accept(service, service.run("caseload/plan", {"time_limit": 5}))
     first = service.run("caseload/rebalance", {"time_limit": 5, "agreements": [URGENT]})

@@ -262,6 +262,7 @@ def test_a_meetings_printable_agenda_lists_case_references(ready: Service) -> No
 # Outcomes -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.both_backends
 def test_an_outcome_recorded_shows_in_the_inbox(fresh: Service) -> None:
     body = {"outcome": "training", "decided_on": "2025-09-24", "note": "whole-class strategies"}
     response = fresh.call("coordinator", "POST", url(fresh, "/R-N1/outcome"), json=body)
@@ -371,6 +372,7 @@ def test_an_outcome_recorded_moves_the_meeting_of_the_wait(fresh: Service) -> No
     assert cases["T-0001"]["meeting_date"] == "2025-09-15"
 
 
+@pytest.mark.both_backends
 def test_an_agreement_names_its_request(fresh: Service) -> None:
     body = {
         "case_id": "T-0400",

@@ -76,6 +76,7 @@ def with_files(tiny_scenario: Scenario, tmp_path: Path) -> bytes:
     return zip_folder(folder)
 
 
+@pytest.mark.both_backends
 def test_details_and_reviews_are_stored_apart_and_put_back(
     service: Service, with_files: bytes
 ) -> None:
@@ -148,6 +149,7 @@ def test_kents_details_and_reviews_are_stored_apart_and_put_back(tmp_path: Path)
     assert len(live.reviews) == len(kent.reviews)
 
 
+@pytest.mark.both_backends
 def test_a_measure_is_recorded_read_back_and_on_the_timeline(service: Service) -> None:
     made = service.call("coordinator", "POST", reviews(service), json=measure(note="baseline"))
     assert made.status_code == 201, made.text
@@ -234,6 +236,7 @@ def test_a_measure_on_or_after_an_overdue_date_clears_it(service: Service) -> No
     assert after["overdue"] == []
 
 
+@pytest.mark.both_backends
 def test_written_agreement_text_and_document(service: Service) -> None:
     text = {
         "support": HOSTILE,
@@ -367,6 +370,7 @@ def test_scope_and_roles(service: Service) -> None:
     assert service.call("anonymous", "GET", reviews(service, "/due")).status_code == 401
 
 
+@pytest.mark.both_backends
 def test_closed_case_keeps_its_document_but_not_new_text(service: Service) -> None:
     base = f"/api/scenarios/{service.scenario_id}/agreements/{CASE}"
     closed = service.call("coordinator", "POST", base + "/close", json={"closed_on": "2025-12-19"})

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from api.db.models import SimulationRow
 from api.main import create_app
 from tests.builders.service import NORTH, NORTH_SCHOOL, SOUTH_SCHOOL, Service, settings_for
 
@@ -135,6 +136,23 @@ def _job(svc: Service, _role: str) -> dict[str, Any]:
 
 def _county_job(svc: Service, _role: str) -> dict[str, Any]:
     return {"job": svc.notes["rota_job"]}
+
+
+def _simulation(svc: Service, _role: str) -> dict[str, Any]:
+    """A stored simulation of the tiny county (written directly: the run is tested elsewhere)."""
+    if "simulation" not in svc.notes:
+        with svc.client.app.state.sessions() as session:  # type: ignore[attr-defined]
+            row = SimulationRow(
+                scenario_id=svc.scenario_id,
+                settings={"variants": ["scenario"], "policies": ["first-come"], "seeds": 1},
+                summary=[],
+                printed="",
+                seconds=1.0,
+            )
+            session.add(row)
+            session.commit()
+            svc.notes["simulation"] = row.id
+    return {"simulation": svc.notes["simulation"]}
 
 
 def _result(svc: Service, job: str) -> int:
@@ -372,6 +390,15 @@ ROUTES: list[Route] = [
     ),
     Route("GET", S + "/staffing/staffing.csv", statuses(200, 403, viewer=200)),
     Route("GET", S + "/staffing/chart.png", statuses(200, 403, viewer=200)),
+    Route(
+        "POST",
+        S + "/simulations",
+        statuses(202, 403),
+        lambda _s, _r: {"json": {"policies": ["first-come"], "rebalance_seconds": 1}},
+    ),
+    Route("GET", S + "/simulations", statuses(200, 403)),
+    Route("GET", S + "/simulations/{simulation}", statuses(200, 403), _simulation),
+    Route("GET", S + "/simulations/{simulation}/summary.csv", statuses(200, 403), _simulation),
     Route("GET", S + "/requests", statuses(200, 200, viewer=200)),
     Route(
         "GET",
@@ -453,6 +480,7 @@ def _key(route: Route) -> str:
     return f"{route.method} {route.path.replace('{sid}', '{scenario_id}')}"
 
 
+@pytest.mark.both_backends
 @pytest.mark.parametrize("route", ROUTES, ids=_key)
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_its_status(svc: Service, route: Route, role: str) -> None:
@@ -478,6 +506,7 @@ def _bare(svc: Service, route: Route, who: str) -> Any:
         meeting_date="2025-09-10",
         group="N1",
         request_id="R-0001",
+        simulation=1,
     )
     return svc.call(who, route.method, path, json={})
 
@@ -495,6 +524,7 @@ def test_every_api_route_is_in_the_role_table(tmp_path: Any) -> None:
         .replace("{job}", "{job_id}")
         .replace("{proposal}", "{proposal_id}")
         .replace("{decision}", "{decision_id}")
+        .replace("{simulation}", "{simulation_id}")
         for r in ROUTES
     }
     assert routes == table

@@ -50,6 +50,7 @@ def test_the_formula_for_the_editor(service: Service) -> None:
     assert formula["cap_fte"] is None and formula["max_change_pct"] is None
 
 
+@pytest.mark.both_backends
 def test_a_whole_formula_is_computed_and_saved_under_its_label(service: Service) -> None:
     made = save(service, "More staff", total_fte=5.0, method="hamilton", floor_fte=1.0)
     assert made.status_code == 201, made.text
@@ -119,6 +120,7 @@ def test_weights_typed_as_rounded_percentages_are_accepted(service: Service) -> 
     assert made.status_code == 201, made.text
 
 
+@pytest.mark.both_backends
 def test_variants_are_listed_newest_first(service: Service) -> None:
     assert save(service, "Today's formula").status_code == 201
     assert save(service, "Hamilton", method="hamilton").status_code == 201
@@ -128,6 +130,7 @@ def test_variants_are_listed_newest_first(service: Service) -> None:
     assert listed.json()[0]["total_fte"] == 4.0 and listed.json()[0]["pools_fte"] == 1.0
 
 
+@pytest.mark.both_backends
 def test_two_variants_side_by_side(service: Service) -> None:
     a = save(service, "Now").json()["id"]
     b = save(

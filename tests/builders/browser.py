@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import threading
 import time
@@ -12,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from fastapi.testclient import TestClient
 
 from api.admin import add_user
 from api.main import create_app
 from api.security import Role
-from tests.builders.service import NORTH, settings_for
+from tests.api.accept import run_and_accept
+from tests.builders.service import NORTH, Service, bearer, settings_for
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -52,12 +55,20 @@ def _free_port() -> int:
 
 
 class Live:
-    """The service on a loopback port, with an officer and a Northdown coordinator."""
+    """The service on a loopback port, with an officer and a Northdown coordinator (new users, or
+    those of `tokens` already in the database of `folder`, as `copy_database` leaves it)."""
 
-    def __init__(self, folder: Path, tiny_zip: bytes) -> None:
+    def __init__(
+        self, folder: Path, tiny_zip: bytes, tokens: tuple[str, str] | None = None
+    ) -> None:
         self.app = create_app(settings_for(folder))
-        self.officer = add_user(self.app.state.sessions, Role.COUNTY_OFFICER, None)[1]
-        self.coordinator = add_user(self.app.state.sessions, Role.DISTRICT_COORDINATOR, NORTH)[1]
+        if tokens is None:
+            sessions = self.app.state.sessions
+            tokens = (
+                add_user(sessions, Role.COUNTY_OFFICER, None)[1],
+                add_user(sessions, Role.DISTRICT_COORDINATOR, NORTH)[1],
+            )
+        self.officer, self.coordinator = tokens
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.tiny_zip = tiny_zip
@@ -76,6 +87,30 @@ class Live:
     def __exit__(self, *_: object) -> None:
         self.server.should_exit = True
         self.thread.join(30)
+
+
+def copy_database(made: Path, folder: Path) -> None:
+    """Copy the SQLite database a closed service left in `made` into `folder`: a service started on
+    `folder` then begins exactly where that one stopped (made once, copied for each test)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in made.glob("lift.db*"):
+        shutil.copyfile(path, folder / path.name)
+
+
+def make_planned(folder: Path, data: bytes, name: str) -> tuple[str, str]:
+    """A service in `folder` with the zipped county `data` uploaded (as `name`) as scenario #1 and its
+    rota and caseload plan made and accepted in both districts by an officer, then stopped; returns
+    the officer's and the Northdown coordinator's tokens (for a `Live` on a `copy_database`)."""
+    with Live(folder, data) as server:
+        client = TestClient(server.app)
+        files = [("files", (name, data, "application/zip"))]
+        stored = client.post("/api/scenarios", files=files, headers=bearer(server.officer))
+        assert stored.status_code == 201, stored.text
+        tokens = {"officer": server.officer, "coordinator": server.coordinator}
+        svc = Service(client=client, tokens=tokens, scenario_id=1)
+        run_and_accept(svc, "rota/solve", {"time_limit": 10})
+        run_and_accept(svc, "caseload/plan", {"time_limit": 10})
+    return server.officer, server.coordinator
 
 
 def fits(page: Any, width: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import time
 import uuid
 import zipfile
@@ -169,6 +170,18 @@ class Service:
         response = self.call(role, "POST", f"/api/scenarios/{self.scenario_id}/{path}", json=body)
         assert response.status_code == 202, response.text
         return self.wait(response.json()["id"], role)
+
+
+def copy_service(
+    made: Path, folder: Path, tokens: Mapping[str, str], scenario_id: int
+) -> Iterator[Service]:
+    """A service on a copy, in `folder`, of the SQLite database a stopped `make_service` left in
+    `made` (its users' `tokens`, the tiny county as `scenario_id`): the same start, made once."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in made.glob("lift.db*"):
+        shutil.copyfile(path, folder / path.name)
+    with TestClient(create_app(settings_for(folder))) as client:
+        yield Service(client=client, tokens=dict(tokens), scenario_id=scenario_id)
 
 
 def make_service(

@@ -12,9 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.accept import run_and_accept
-from tests.builders.browser import ARGS, CHROMIUM, DESKTOP, Live
-from tests.builders.service import Service
+from tests.builders.browser import ARGS, CHROMIUM, DESKTOP, Live, copy_database, make_planned
 
 if not CHROMIUM.exists() and os.environ.get("CI") == "true":
     pytest.fail(
@@ -44,47 +42,67 @@ def live(tmp_path: Path, tiny_zip: bytes) -> Iterator[Live]:
         yield server
 
 
-@pytest.fixture
-def page() -> Iterator[Any]:
-    """A desktop-sized chromium page that accepts every confirm() (messages in `page.confirmed`); the
-    test fails if the page's script threw or a view reported a failure."""
+@pytest.fixture(scope="package")
+def chromium() -> Iterator[Any]:
+    """One chromium for the browser tests; each test's page has a fresh context of its own (no
+    cookies, storage or cache carried over)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
-            tab = browser.new_page(accept_downloads=True, viewport=DESKTOP)
-            tab.set_default_timeout(60_000)
-            confirmed: list[str] = []
-            errors: list[str] = []
-
-            def confirm(dialog: Any) -> None:
-                confirmed.append(dialog.message)
-                dialog.accept()
-
-            tab.on("dialog", confirm)
-            tab.on("pageerror", lambda error: errors.append(str(error)))
-            tab.on(
-                "console",
-                lambda message: (
-                    errors.append(message.text) if message.text.startswith("LIFT:") else None
-                ),
-            )
-            tab.confirmed = confirmed
-            yield tab
-            assert not errors, f"the page's script failed: {errors}"
+            yield browser
         finally:
             browser.close()
 
 
 @pytest.fixture
-def planned_live(live: Live) -> Live:
-    """`live` with a rota and a caseload plan made and accepted in both districts of the tiny county."""
-    svc = Service(
-        client=TestClient(live.app),
-        tokens={"officer": live.officer, "coordinator": live.coordinator},
-        scenario_id=1,
-    )
-    run_and_accept(svc, "rota/solve", {"time_limit": 10})
-    run_and_accept(svc, "caseload/plan", {"time_limit": 10})
-    return live
+def page(chromium: Any) -> Iterator[Any]:
+    """A desktop-sized chromium page that accepts every confirm() (messages in `page.confirmed`); the
+    test fails if the page's script threw or a view reported a failure."""
+    context = chromium.new_context(accept_downloads=True, viewport=DESKTOP)
+    try:
+        tab = context.new_page()
+        tab.set_default_timeout(60_000)
+        confirmed: list[str] = []
+        errors: list[str] = []
+
+        def confirm(dialog: Any) -> None:
+            confirmed.append(dialog.message)
+            dialog.accept()
+
+        tab.on("dialog", confirm)
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.on(
+            "console",
+            lambda message: (
+                errors.append(message.text) if message.text.startswith("LIFT:") else None
+            ),
+        )
+        tab.confirmed = confirmed
+        yield tab
+        assert not errors, f"the page's script failed: {errors}"
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def planned_made(
+    tmp_path_factory: pytest.TempPathFactory, tiny_zip: bytes
+) -> tuple[Path, tuple[str, str]]:
+    """The folder of a stopped service holding the tiny county with a rota and a caseload plan
+    accepted in both districts (made once per run), and its officer's and coordinator's tokens."""
+    folder = tmp_path_factory.mktemp("planned-live")
+    return folder, make_planned(folder, tiny_zip, "tiny.zip")
+
+
+@pytest.fixture
+def planned_live(
+    tmp_path: Path, tiny_zip: bytes, planned_made: tuple[Path, tuple[str, str]]
+) -> Iterator[Live]:
+    """`live` with a rota and a caseload plan made and accepted in both districts of the tiny county
+    (on a copy of `planned_made`'s database: each test starts from the same state)."""
+    made, tokens = planned_made
+    copy_database(made, tmp_path)
+    with Live(tmp_path, tiny_zip, tokens) as server:
+        yield server

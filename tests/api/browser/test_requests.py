@@ -9,31 +9,42 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from playwright.sync_api import expect
 
 from allocator.model import Scenario
-from tests.api.accept import run_and_accept
 from tests.api.test_api_requests import requests_zip
-from tests.builders.browser import DESKTOP, Live, screenshot_folder, shoot, sign_in
-from tests.builders.service import SOUTH, Service
+from tests.builders.browser import (
+    DESKTOP,
+    Live,
+    copy_database,
+    make_planned,
+    screenshot_folder,
+    shoot,
+    sign_in,
+)
+from tests.builders.service import SOUTH
+
+
+@pytest.fixture(scope="module")
+def requests_made(
+    tmp_path_factory: pytest.TempPathFactory, tiny_scenario: Scenario
+) -> tuple[Path, bytes, tuple[str, str]]:
+    """A stopped service's folder with the tiny county of requests as scenario #1, its rota and
+    caseload plan accepted in both districts (made once); the county zipped; the tokens."""
+    folder = tmp_path_factory.mktemp("requests-live")
+    data = requests_zip(tiny_scenario, tmp_path_factory.mktemp("requests-zip"))
+    return folder, data, make_planned(folder, data, "requests.zip")
 
 
 @pytest.fixture
-def requests_live(tmp_path: Path, tiny_scenario: Scenario) -> Iterator[Live]:
+def requests_live(
+    tmp_path: Path, requests_made: tuple[Path, bytes, tuple[str, str]]
+) -> Iterator[Live]:
     """The service with the tiny county of requests as scenario #1, its rota and caseload plan
-    accepted in both districts."""
-    data = requests_zip(tiny_scenario, tmp_path)
-    with Live(tmp_path, data) as server:
-        client = TestClient(server.app)
-        files = [("files", ("requests.zip", data, "application/zip"))]
-        stored = client.post(
-            "/api/scenarios", files=files, headers={"Authorization": f"Bearer {server.officer}"}
-        )
-        assert stored.status_code == 201, stored.text
-        svc = Service(client=client, tokens={"officer": server.officer}, scenario_id=1)
-        run_and_accept(svc, "rota/solve", {"time_limit": 10})
-        run_and_accept(svc, "caseload/plan", {"time_limit": 10})
+    accepted in both districts (each test on its own copy of `requests_made`)."""
+    made, data, tokens = requests_made
+    copy_database(made, tmp_path)
+    with Live(tmp_path, data, tokens) as server:
         yield server
 
 

@@ -34,6 +34,7 @@ from allocator.model.caseload_result import (
     WaitStats,
     WeeklyLoads,
 )
+from allocator.model.summary import percentile
 from allocator.solve import LevelResult, SolveResult, Status
 
 
@@ -358,16 +359,6 @@ def decode(
     return CaseloadPlan(assignments=tuple(assignments), waiting=tuple(waiting))
 
 
-def _percentile(values: Sequence[float], share: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = share * (len(ordered) - 1)
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
 def _stats(group: str, cases: Sequence[CaseData], waits: Mapping[str, int]) -> WaitStats:
     values = [float(waits[c.case_id]) for c in cases if c.case_id in waits]
     return WaitStats(
@@ -375,7 +366,7 @@ def _stats(group: str, cases: Sequence[CaseData], waits: Mapping[str, int]) -> W
         cases=len(cases),
         started=len(values),
         median_wait_weeks=statistics.median(values) if values else None,
-        p90_wait_weeks=_percentile(values, 0.9),
+        p90_wait_weeks=percentile(values, 0.9),
         mean_wait_weeks=statistics.fmean(values) if values else None,
     )
 
@@ -428,7 +419,7 @@ def caseload_kpis(
         waiting=len(instance.cases) - len(placements) - fixed,
         mean_wait_weeks=statistics.fmean(values) if values else None,
         median_wait_weeks=statistics.median(values) if values else None,
-        p90_wait_weeks=_percentile(values, 0.9),
+        p90_wait_weeks=percentile(values, 0.9),
         mean_wait_all_weeks=statistics.fmean(censored) if censored else None,
         by_district=tuple(_stats(k, v, waits) for k, v in sorted(by_district.items())),
         by_need_type=tuple(_stats(k, v, waits) for k, v in sorted(by_need.items())),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from allocator.model import Scenario
 
 
@@ -38,3 +40,15 @@ def district_summary(scenario: Scenario) -> list[dict[str, str | int]]:
             }
         )
     return rows
+
+
+def percentile(values: Sequence[float], share: float) -> float | None:
+    """The `share` percentile by linear interpolation between closest ranks (None when empty): the
+    one rule for every wait's 90th percentile (caseload, whole wait, report, simulation)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = share * (len(ordered) - 1)
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)

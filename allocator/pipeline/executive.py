@@ -36,6 +36,7 @@ from allocator.model.executive import (
     WaitGroup,
 )
 from allocator.model.reviews import NeedProgress, ReviewKind, ReviewSchedule
+from allocator.model.summary import percentile
 from allocator.pipeline.reviews import (
     case_progress,
     progress_by_need,
@@ -88,17 +89,6 @@ def period_of(scenario: Scenario, half_term: int | None) -> Period:
     )
 
 
-def _percentile(values: Sequence[float], share: float) -> float | None:
-    """Linear interpolation between closest ranks (as the whole wait's)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = share * (len(ordered) - 1)
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
 def spread(values: Iterable[float]) -> Spread:
     """Count, median, 90th percentile and mean of `values`."""
     found = [float(v) for v in values]
@@ -107,7 +97,7 @@ def spread(values: Iterable[float]) -> Spread:
     return Spread(
         count=len(found),
         median=median(found),
-        p90=_percentile(found, 0.9),
+        p90=percentile(found, 0.9),
         mean=fmean(found),
     )
 

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from allocator.model import Frozen, NeedType, Request, Scenario
 from allocator.model.agenda_result import Agenda
 from allocator.model.caseload_result import CaseloadPlan
+from allocator.model.summary import percentile
 
 MeetingSource = Literal["agenda", "county", "decided_on", "agreed_on"]
 WAIT_COLUMNS = (
@@ -201,17 +202,6 @@ def _wait(
     )
 
 
-def _percentile(values: Sequence[float], share: float) -> float | None:
-    """Linear interpolation between closest ranks (as the caseload's waits)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = share * (len(ordered) - 1)
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
 def _mean(values: Sequence[float]) -> float | None:
     return fmean(values) if values else None
 
@@ -231,7 +221,7 @@ def summarise(group: str, waits: Sequence[CaseWait]) -> WaitSummary:
             [float(w.days_to_start) for w in started if w.days_to_start is not None]
         ),
         median_whole=median(whole) if whole else None,
-        p90_whole=_percentile(whole, 0.9),
+        p90_whole=percentile(whole, 0.9),
         mean_whole=_mean(whole),
         median_whole_calendar=median(calendar) if calendar else None,
     )

@@ -18,6 +18,7 @@ from allocator.model.simulation import (
     SimulationResult,
     SimWait,
 )
+from allocator.model.summary import percentile
 
 
 def summarise(
@@ -58,17 +59,6 @@ def _row(
         over_20=sum(d > LONG_WAIT_DAYS for d in days) / len(days) if days else None,
         fte=fte,
     )
-
-
-def percentile(values: Sequence[float], share: float) -> float | None:
-    """The `share` percentile by linear interpolation between closest ranks (None when empty)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = share * (len(ordered) - 1)
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def base_variant(variants: Sequence[str]) -> str:

@@ -13,11 +13,13 @@ other text alone, so the readers of our own CSVs (rota.csv as `--previous`, assi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import csv
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -71,6 +73,16 @@ def csv_value(value: object) -> str:
 def csv_row(values: Iterable[object]) -> list[str]:
     """Every cell of a CSV row through `csv_value`."""
     return [csv_value(v) for v in values]
+
+
+def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Path:
+    """A CSV of `columns` and `rows`, every cell made safe for spreadsheets (`csv_row`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(csv_row(columns))
+        writer.writerows(csv_row(row) for row in rows)
+    return path
 
 
 def xlsx_value(value: object) -> object:

@@ -8,12 +8,11 @@ variants, each district's median wait against its FTE, one point per variant.
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from allocator.io.cells import csv_row
+from allocator.io.cells import write_csv
 from allocator.model.simulation import (
     COUNTY,
     LONG_WAIT_DAYS,
@@ -65,28 +64,20 @@ NAMES = {
 DPI = 110
 
 
-def _write(path: Path, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Path:
-    """A CSV whose text cells are made safe for spreadsheets (`allocator.io.cells`)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(csv_row(columns))
-        writer.writerows(csv_row(row) for row in rows)
-    return path
-
-
 def _rounded(value: float | None, places: int) -> float | None:
     return None if value is None else round(value, places)
 
 
 def write_waits_csv(result: SimulationResult, path: Path) -> Path:
     """waits.csv: one row per request, policy, variant and seed; blank dates for steps not reached."""
-    return _write(path, WAIT_COLUMNS, ([getattr(w, c) for c in WAIT_COLUMNS] for w in result.waits))
+    return write_csv(
+        path, WAIT_COLUMNS, ([getattr(w, c) for c in WAIT_COLUMNS] for w in result.waits)
+    )
 
 
 def write_summary_csv(result: SimulationResult, path: Path) -> Path:
     """summary.csv: one row per policy, variant and district (and the county)."""
-    return _write(
+    return write_csv(
         path,
         SUMMARY_COLUMNS,
         (

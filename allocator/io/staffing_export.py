@@ -6,9 +6,7 @@ matplotlib's Agg canvas, so no display is needed.
 
 from __future__ import annotations
 
-import csv
 import tomllib
-from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -16,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from allocator.io.cells import csv_row
+from allocator.io.cells import write_csv
 from allocator.model.scenario import Problem, ScenarioError
 from allocator.model.staffing import StaffingSettings
 from allocator.model.staffing_result import (
@@ -50,16 +48,6 @@ COMPARISON_COLUMNS = (
 QUOTA_PLACES = 3
 
 
-def _write(path: Path, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Path:
-    """A CSV whose text cells are made safe for spreadsheets (`allocator.io.cells`)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(csv_row(columns))
-        writer.writerows(csv_row(row) for row in rows)
-    return path
-
-
 def _fte(value: Fraction, places: int = 3) -> Decimal:
     """An FTE as `format_fte` writes it, kept a number (so `-0.5` is not quoted as text)."""
     return Decimal(format_fte(value, places))
@@ -68,7 +56,7 @@ def _fte(value: Fraction, places: int = 3) -> Decimal:
 def write_staffing_csv(allocation: StaffingAllocation, path: Path) -> Path:
     """staffing.csv: one row per district; `held_by` lists the rules holding it (`;`-separated)."""
     places = allocation.post_decimals
-    return _write(
+    return write_csv(
         path,
         STAFFING_COLUMNS,
         (
@@ -89,7 +77,7 @@ def write_staffing_csv(allocation: StaffingAllocation, path: Path) -> Path:
 def write_pools_csv(allocation: StaffingAllocation, path: Path) -> Path:
     """pools.csv: each district's share of each county pool."""
     places = allocation.post_decimals
-    return _write(
+    return write_csv(
         path,
         POOL_COLUMNS,
         (
@@ -107,7 +95,7 @@ def write_pools_csv(allocation: StaffingAllocation, path: Path) -> Path:
 
 def write_sensitivity_csv(sensitivity: StaffingSensitivity, path: Path) -> Path:
     """sensitivity.csv: each district's allocation and its range as the weights move."""
-    return _write(
+    return write_csv(
         path,
         SENSITIVITY_COLUMNS,
         (
@@ -126,7 +114,7 @@ def write_sensitivity_csv(sensitivity: StaffingSensitivity, path: Path) -> Path:
 
 def write_comparison_csv(comparison: StaffingComparison, path: Path) -> Path:
     """compare.csv: two formulas side by side, and the change (B minus A) per district."""
-    return _write(
+    return write_csv(
         path,
         COMPARISON_COLUMNS,
         (
